@@ -1,0 +1,127 @@
+/**
+ * The shape of shadowscale.yaml after validation and defaults (see automation/config.ts for
+ * the JSON schema and loader). Durations are already converted to seconds.
+ */
+
+export interface SignalConfig {
+  /** e.g. "requests", "cpu". */
+  name: string;
+  /** Units of this signal one VM serves at full utilisation. */
+  capacityPerVm: number;
+}
+
+export interface HistoryConfig {
+  /** "file" (CSV/Parquet through DuckDB) or "bigquery" (Cloud Monitoring export). */
+  source: 'file' | 'bigquery';
+  file?: string;
+  valueColumn?: string;
+  timeColumn?: string;
+  /** Row clock when the file has no time column, seconds. */
+  stepSec?: number;
+  /** Resample to this step, seconds. */
+  resampleSec?: number;
+  bigquery?: {
+    project: string;
+    dataset: string;
+    table: string;
+    location: string;
+    metricType: string;
+    instanceGroup?: string;
+    backendService?: string;
+    maximumBytesBilled?: string;
+  };
+}
+
+export interface LatencyConfig {
+  bootSec: number;
+  resumeSec: number;
+  startSec: number;
+}
+
+export interface GuardrailConfig {
+  maxVms: number;
+  maxSpendPerHour: number;
+  /** Largest URL-map weight change per tick (0..1000). */
+  maxWeightStepPerTick: number;
+  /** Frozen: the planner keeps the fleet as it is. */
+  freeze: boolean;
+  /** A successor serves at full weight this long before the old primary is retired. */
+  drainSec: number;
+}
+
+export interface PlacementConfig {
+  id: string;
+  zone?: string;
+  region: string;
+  machineType: string;
+  pricePerHour: number;
+  suspendedPricePerHour: number;
+  stoppedPricePerHour: number;
+  quotaVms?: number;
+}
+
+export interface WorkloadConfig {
+  name: string;
+  project?: string;
+  region: string;
+  port: number;
+  healthCheckPath: string;
+  image: string;
+  startupScript?: string;
+  templateVersion: string;
+  history: HistoryConfig;
+  signals: SignalConfig[];
+  /** Served-demand objective, percent. */
+  sloServedPct: number;
+  /** Price of one VM-hour of demand left unserved (the newsvendor penalty). */
+  unservedPenaltyPerVmHour: number;
+  targetUtilization: number;
+  latencies: LatencyConfig;
+  guardrails: GuardrailConfig;
+  /** First placement is the primary's; the rest are candidates for shadows. */
+  placements: PlacementConfig[];
+  /** Higher keeps its shadows first when a total cap binds. */
+  priority: number;
+  /** Forecast horizon, seconds. */
+  horizonSec: number;
+  /** Contention probability above which a shadow is created in standby. */
+  contentionThreshold: number;
+}
+
+export interface EventConfig {
+  name: string;
+  /** Workload name, or undefined for all. */
+  workload?: string;
+  /** ISO start time. */
+  start: string;
+  durationSec: number;
+  /** Demand multiplier over the window, e.g. 3 for "3x traffic". */
+  multiplier: number;
+}
+
+export interface DeployerConfig {
+  kind: 'sim' | 'pulumi';
+  /** Pulumi backend URL, e.g. gs://bucket/path or file://./state. */
+  backendUrl?: string;
+  /** Pulumi secrets provider, e.g. gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k. */
+  secretsProvider?: string;
+  stackPrefix: string;
+  /** Stacks applied at once. */
+  concurrency: number;
+  /** Attempts for retryable failures. */
+  retries: number;
+}
+
+export interface ShadowscaleConfig {
+  /** Path of the file it was loaded from, for messages. */
+  file: string;
+  version: 1;
+  project?: string;
+  tickSec: number;
+  quantiles: number[];
+  totalGuardrails: { maxVms: number; maxSpendPerHour: number };
+  recordsPath: string;
+  deployer: DeployerConfig;
+  workloads: WorkloadConfig[];
+  events: EventConfig[];
+}

@@ -1,0 +1,75 @@
+/**
+ * The ports: every cloud or disk call goes through one of these small interfaces, with one
+ * real adapter (automation/adapters/, forecaster/sources/) and an embedded default.
+ */
+import type { Series, QuantileForecast } from '../forecaster/types';
+import type { Decision, FleetPlan, FleetState } from './fleet-plan';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface HistoryQuery {
+  /** Inclusive start, exclusive end. */
+  start?: Date;
+  end?: Date;
+  stepMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Reads a workload's demand history onto a regular grid (gaps are NaN). */
+export interface HistorySource {
+  read(query: HistoryQuery): Promise<Series>;
+}
+
+/** A versioned, trained model, as kept in the records store. */
+export interface ModelRecord {
+  workload: string;
+  version: number;
+  kind: string;
+  params: Record<string, unknown>;
+  trainStart: string;
+  trainEnd: string;
+  scores: Record<string, number>;
+  createdAt: string;
+}
+
+export interface RecordsStore {
+  saveModel(record: Omit<ModelRecord, 'version'>): Promise<ModelRecord>;
+  latestModel(workload: string): Promise<ModelRecord | undefined>;
+  saveForecast(workload: string, forecast: QuantileForecast, createdAt: string): Promise<void>;
+  saveDecisions(decisions: Decision[], at: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PreviewResult {
+  /** Per workload, resource changes: "create" | "update" | "delete" | "same" by URN-ish name. */
+  changes: { workload: string; resource: string; type: string; op: 'create' | 'update' | 'delete' | 'replace' | 'same'; detail?: string }[];
+  /** Text the engine printed, if any. */
+  log?: string;
+}
+
+export interface ApplyResult {
+  state: FleetState;
+  changes: PreviewResult['changes'];
+}
+
+export interface DeployOptions {
+  signal?: AbortSignal;
+}
+
+/** Applies a FleetPlan: Pulumi Automation API, the fleet simulator, or an offline preview. */
+export interface Deployer {
+  readonly kind: string;
+  /** What the fleet looks like now (from stack outputs, never guessed). */
+  state(options?: DeployOptions): Promise<FleetState>;
+  preview(plan: FleetPlan, options?: DeployOptions): Promise<PreviewResult>;
+  apply(plan: FleetPlan, options?: DeployOptions): Promise<ApplyResult>;
+}
+
+/** One sink for everything a person or a log reader sees, with stable codes. */
+export interface EventSink {
+  emit(event: { code: string; severity: 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR'; message: string; labels?: Record<string, string>; data?: Record<string, unknown> }): void;
+}
