@@ -1,0 +1,289 @@
+/**
+ * shadowscale.yaml: JSON schema (ajv), defaults, and errors that name the file, the line, the
+ * path in it and what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Ajv, { type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import type { ShadowscaleConfig, WorkloadConfig } from './config-types';
+import { parseDuration } from './duration';
+import { ShadowscaleError } from './errors';
+
+const duration = { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$' } as const;
+const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+const nonNegative = { type: 'number', minimum: 0 } as const;
+
+const placementSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'region', 'machineType', 'pricePerHour'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    zone: { type: 'string', pattern: '^[a-z]+-[a-z]+[0-9]+-[a-z]$' },
+    region: { type: 'string', pattern: '^[a-z]+-[a-z]+[0-9]+$' },
+    machineType: { type: 'string', minLength: 1 },
+    pricePerHour: positive,
+    suspendedPricePerHour: nonNegative,
+    stoppedPricePerHour: nonNegative,
+    quotaVms: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+const workloadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'history', 'signals', 'placements'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$' },
+    project: { type: 'string' },
+    region: { type: 'string', pattern: '^[a-z]+-[a-z]+[0-9]+$' },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    healthCheckPath: { type: 'string', pattern: '^/' },
+    image: { type: 'string', minLength: 1 },
+    startupScript: { type: 'string' },
+    templateVersion: { type: 'string', minLength: 1 },
+    history: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        source: { enum: ['file', 'bigquery'] },
+        file: { type: 'string' },
+        valueColumn: { type: 'string' },
+        timeColumn: { type: 'string' },
+        step: duration,
+        resample: duration,
+        bigquery: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['project', 'dataset', 'table', 'location', 'metricType'],
+          properties: {
+            project: { type: 'string' }, dataset: { type: 'string' }, table: { type: 'string' },
+            location: { type: 'string' }, metricType: { type: 'string' },
+            instanceGroup: { type: 'string' }, backendService: { type: 'string' },
+            maximumBytesBilled: { type: 'string', pattern: '^[0-9]+$' },
+          },
+        },
+      },
+    },
+    signals: {
+      type: 'array', minItems: 1,
+      items: { type: 'object', additionalProperties: false, required: ['name', 'capacityPerVm'], properties: { name: { type: 'string' }, capacityPerVm: positive } },
+    },
+    slo: { type: 'object', additionalProperties: false, properties: { servedPct: { type: 'number', exclusiveMinimum: 0, maximum: 100 } } },
+    unservedPenaltyPerVmHour: positive,
+    targetUtilization: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    latencies: { type: 'object', additionalProperties: false, properties: { boot: duration, resume: duration, start: duration } },
+    guardrails: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        maxVms: { type: 'integer', minimum: 1 }, maxSpendPerHour: positive,
+        maxWeightStepPerTick: { type: 'integer', minimum: 1, maximum: 1000 },
+        freeze: { type: 'boolean' }, drain: duration,
+      },
+    },
+    placements: { type: 'array', minItems: 1, items: placementSchema },
+    priority: { type: 'integer' },
+    horizon: duration,
+    contentionThreshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+  },
+} as const;
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'workloads'],
+  properties: {
+    version: { const: 1 },
+    project: { type: 'string' },
+    tick: duration,
+    quantiles: { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } },
+    records: { type: 'string' },
+    limits: { type: 'object', additionalProperties: false, properties: { maxVms: { type: 'integer', minimum: 1 }, maxSpendPerHour: positive } },
+    deployer: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        kind: { enum: ['sim', 'pulumi'] }, backend: { type: 'string', pattern: '^(gs|s3|azblob|file|https)://' },
+        secretsProvider: { type: 'string' }, stackPrefix: { type: 'string', pattern: '^[a-zA-Z][-a-zA-Z0-9_.]*$' },
+        concurrency: { type: 'integer', minimum: 1, maximum: 64 }, retries: { type: 'integer', minimum: 0, maximum: 10 },
+      },
+    },
+    workloads: { type: 'array', minItems: 1, items: workloadSchema },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object', additionalProperties: false, required: ['name', 'start', 'duration', 'multiplier'],
+        properties: { name: { type: 'string' }, workload: { type: 'string' }, start: { type: 'string', format: 'date-time' }, duration, multiplier: positive },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+ajv.addFormat('date-time', { validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) });
+const validateRaw = ajv.compile(configSchema);
+
+function expectedText(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'required': return `missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'additionalProperties': return `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'enum': return `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'pattern': {
+      const pattern = (e.params as { pattern: string }).pattern;
+      return pattern === duration.pattern ? 'expected a duration such as 30s, 5m, 1h30m' : `expected text matching ${pattern}`;
+    }
+    case 'format': return 'expected an ISO 8601 date-time such as 2026-12-01T10:00:00Z';
+    case 'type': return `expected ${(e.params as { type: string }).type}`;
+    case 'const': return `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    case 'minItems': return `expected at least ${(e.params as { limit: number }).limit} item(s)`;
+    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
+      return `expected a number ${(e.params as { comparison: string }).comparison} ${(e.params as { limit: number }).limit}`;
+    default: return `expected a value that ${e.message ?? 'is valid'}`;
+  }
+}
+
+/** Parses and validates config text; `file` is used for messages and relative paths. */
+export function parseConfig(text: string, file: string): ShadowscaleConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    throw new ShadowscaleError('config', 'config.yaml', `${file}:${err.linePos?.[0]?.line ?? '?'}: not valid YAML: ${err.message.split('\n')[0]}`, { file });
+  }
+  const raw = doc.toJS() as Record<string, unknown>;
+  if (!validateRaw(raw)) {
+    const messages = (validateRaw.errors ?? []).slice(0, 8).map((e) => {
+      const path = e.instancePath.split('/').filter(Boolean);
+      const node = doc.getIn(path.map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true) as { range?: [number, number] } | undefined;
+      const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      const where = `${file}${line ? `:${line}` : ''}: ${path.length ? path.join('.') : '(top level)'}`;
+      return `${where}: ${expectedText(e)}`;
+    });
+    throw new ShadowscaleError('config', 'config.invalid', messages.join('\n'), { file, errors: validateRaw.errors });
+  }
+  return normalize(raw as unknown as RawConfig, file);
+}
+
+export function loadConfig(path: string): ShadowscaleConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ShadowscaleError('config', 'config.unreadable', `${path}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path });
+  }
+  return parseConfig(text, path);
+}
+
+// The raw YAML shape, as the schema above admits it.
+interface RawWorkload {
+  name: string; project?: string; region?: string; port?: number; healthCheckPath?: string; image?: string;
+  startupScript?: string; templateVersion?: string;
+  history: { source?: 'file' | 'bigquery'; file?: string; valueColumn?: string; timeColumn?: string; step?: string; resample?: string; bigquery?: WorkloadConfig['history']['bigquery'] };
+  signals: { name: string; capacityPerVm: number }[];
+  slo?: { servedPct?: number }; unservedPenaltyPerVmHour?: number; targetUtilization?: number;
+  latencies?: { boot?: string; resume?: string; start?: string };
+  guardrails?: { maxVms?: number; maxSpendPerHour?: number; maxWeightStepPerTick?: number; freeze?: boolean; drain?: string };
+  placements: { id: string; zone?: string; region: string; machineType: string; pricePerHour: number; suspendedPricePerHour?: number; stoppedPricePerHour?: number; quotaVms?: number }[];
+  priority?: number; horizon?: string; contentionThreshold?: number;
+}
+interface RawConfig {
+  version: 1; project?: string; tick?: string; quantiles?: number[]; records?: string;
+  limits?: { maxVms?: number; maxSpendPerHour?: number };
+  deployer?: { kind?: 'sim' | 'pulumi'; backend?: string; secretsProvider?: string; stackPrefix?: string; concurrency?: number; retries?: number };
+  workloads: RawWorkload[];
+  events?: { name: string; workload?: string; start: string; duration: string; multiplier: number }[];
+}
+
+/** Relative prices of DESIGN.md's fleet model: suspended 8 %, stopped 4 % of running. */
+const SUSPENDED_PRICE_RATIO = 0.08;
+const STOPPED_PRICE_RATIO = 0.04;
+
+function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
+  const base = dirname(resolve(file));
+  const sec = (d: string | undefined, fallback: number, field: string) => (d ? parseDuration(d, field) / 1000 : fallback);
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const workloads: WorkloadConfig[] = raw.workloads.map((w, i) => {
+    const at = `workloads.${i}`;
+    if (names.has(w.name)) problems.push(`${file}: ${at}.name: workload "${w.name}" is defined twice; expected unique names`);
+    names.add(w.name);
+    const source = w.history.source ?? (w.history.bigquery ? 'bigquery' : 'file');
+    if (source === 'file' && (!w.history.file || !w.history.valueColumn)) problems.push(`${file}: ${at}.history: expected "file" and "valueColumn" for a file history`);
+    if (source === 'file' && !w.history.timeColumn && !w.history.step) problems.push(`${file}: ${at}.history: expected "timeColumn" or "step" (row clock)`);
+    if (source === 'bigquery' && !w.history.bigquery) problems.push(`${file}: ${at}.history.bigquery: expected the export table settings`);
+    const ids = new Set<string>();
+    w.placements.forEach((p, j) => {
+      if (ids.has(p.id)) problems.push(`${file}: ${at}.placements.${j}.id: "${p.id}" is used twice; expected unique ids`);
+      ids.add(p.id);
+      if (p.zone && !p.zone.startsWith(`${p.region}-`)) problems.push(`${file}: ${at}.placements.${j}.zone: "${p.zone}" is not in region "${p.region}"`);
+    });
+    const guard = w.guardrails ?? {};
+    const maxVms = guard.maxVms ?? 100;
+    const quota = Math.min(...w.placements.map((p) => p.quotaVms ?? Infinity));
+    if (Number.isFinite(quota) && quota < 1) problems.push(`${file}: ${at}.placements: quota leaves no VM`);
+    return {
+      name: w.name,
+      project: w.project ?? raw.project,
+      region: w.region ?? w.placements[0].region,
+      port: w.port ?? 8080,
+      healthCheckPath: w.healthCheckPath ?? '/healthz',
+      image: w.image ?? 'projects/debian-cloud/global/images/family/debian-12',
+      startupScript: w.startupScript,
+      templateVersion: w.templateVersion ?? 'v1',
+      history: {
+        source,
+        file: w.history.file ? resolve(base, w.history.file) : undefined,
+        valueColumn: w.history.valueColumn,
+        timeColumn: w.history.timeColumn,
+        stepSec: w.history.step ? parseDuration(w.history.step, `${at}.history.step`) / 1000 : undefined,
+        resampleSec: w.history.resample ? parseDuration(w.history.resample, `${at}.history.resample`) / 1000 : undefined,
+        bigquery: w.history.bigquery,
+      },
+      signals: w.signals,
+      sloServedPct: w.slo?.servedPct ?? 99.9,
+      // Without a stated cost of lost demand, 20x the VM price puts running capacity at the
+      // newsvendor quantile 20/21 ~ 0.95; teams that know what a lost request costs set it.
+      unservedPenaltyPerVmHour: w.unservedPenaltyPerVmHour ?? 20 * w.placements[0].pricePerHour,
+      targetUtilization: w.targetUtilization ?? 0.6,
+      latencies: { bootSec: sec(w.latencies?.boot, 240, `${at}.latencies.boot`), resumeSec: sec(w.latencies?.resume, 60, `${at}.latencies.resume`), startSec: sec(w.latencies?.start, 120, `${at}.latencies.start`) },
+      guardrails: {
+        maxVms,
+        maxSpendPerHour: guard.maxSpendPerHour ?? Infinity,
+        maxWeightStepPerTick: guard.maxWeightStepPerTick ?? 250,
+        freeze: guard.freeze ?? false,
+        drainSec: sec(guard.drain, 1800, `${at}.guardrails.drain`),
+      },
+      placements: w.placements.map((p) => ({
+        ...p,
+        suspendedPricePerHour: p.suspendedPricePerHour ?? p.pricePerHour * SUSPENDED_PRICE_RATIO,
+        stoppedPricePerHour: p.stoppedPricePerHour ?? p.pricePerHour * STOPPED_PRICE_RATIO,
+      })),
+      priority: w.priority ?? 0,
+      horizonSec: sec(w.horizon, 2 * 3600, `${at}.horizon`),
+      contentionThreshold: w.contentionThreshold ?? 0.2,
+    };
+  });
+  (raw.events ?? []).forEach((e, i) => {
+    if (e.workload && !names.has(e.workload)) problems.push(`${file}: events.${i}.workload: "${e.workload}" is not a workload in this file (expected one of ${[...names].join(', ')})`);
+  });
+  if (problems.length) throw new ShadowscaleError('config', 'config.invalid', problems.join('\n'), { file });
+  return {
+    file,
+    version: 1,
+    project: raw.project,
+    tickSec: sec(raw.tick, 900, 'tick'),
+    quantiles: raw.quantiles ?? [0.5, 0.9, 0.95, 0.99],
+    totalGuardrails: { maxVms: raw.limits?.maxVms ?? Infinity, maxSpendPerHour: raw.limits?.maxSpendPerHour ?? Infinity },
+    recordsPath: raw.records ? resolve(base, raw.records) : resolve('.shadowscale', 'records.duckdb'),
+    deployer: {
+      kind: raw.deployer?.kind ?? (raw.project ? 'pulumi' : 'sim'),
+      backendUrl: raw.deployer?.backend,
+      secretsProvider: raw.deployer?.secretsProvider,
+      stackPrefix: raw.deployer?.stackPrefix ?? 'shadowscale',
+      concurrency: raw.deployer?.concurrency ?? 4,
+      retries: raw.deployer?.retries ?? 3,
+    },
+    workloads,
+    events: (raw.events ?? []).map((e, i) => ({ name: e.name, workload: e.workload, start: new Date(e.start).toISOString(), durationSec: parseDuration(e.duration, `events.${i}.duration`) / 1000, multiplier: e.multiplier })),
+  };
+}

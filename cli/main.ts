@@ -1,0 +1,31 @@
+/**
+ * The `shadowscale` command line. Each command lives in its own module; this file only wires
+ * them and turns errors into one clear line and an exit code (2: bad input or config, 1: other).
+ */
+import { Command } from 'commander';
+import { ShadowscaleError, describeError } from '../automation/errors';
+import { validateCommand } from './validate';
+
+export function buildProgram(): Command {
+  const program = new Command('shadowscale')
+    .description('Scale Google Cloud services before demand arrives: calibrated forecasts, shadow MIGs with standby pools, applied with the Pulumi Automation API.')
+    .version(require('../package.json').version as string)
+    .showHelpAfterError();
+  program.addCommand(validateCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    process.stderr.write(`shadowscale: ${describeError(err)}\n`);
+    if (process.env.SHADOWSCALE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return err instanceof ShadowscaleError && (err.kind === 'input' || err.kind === 'config') ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => { process.exitCode = code; });
+}

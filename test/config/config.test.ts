@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { loadConfig, parseConfig } from '../../automation/config';
+import { ShadowscaleError } from '../../automation/errors';
+
+const minimal = `version: 1
+workloads:
+  - name: web
+    history: { file: h.csv, valueColumn: value, timeColumn: timestamp }
+    signals: [{ name: rps, capacityPerVm: 100 }]
+    placements:
+      - { id: a, zone: us-central1-a, region: us-central1, machineType: n2-standard-4, pricePerHour: 0.2 }
+`;
+
+function configError(text: string): ShadowscaleError {
+  try {
+    parseConfig(text, 'conf/shadowscale.yaml');
+  } catch (err) {
+    assert.ok(err instanceof ShadowscaleError, 'expected a ShadowscaleError');
+    assert.equal(err.kind, 'config');
+    return err;
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+describe('shadowscale.yaml', () => {
+  it('GIVEN the example configuration WHEN loaded THEN it validates with its stated values', () => {
+    const c = loadConfig('examples/shadowscale.yaml');
+    assert.equal(c.workloads.length, 1);
+    const w = c.workloads[0];
+    assert.equal(w.name, 'web');
+    assert.equal(w.latencies.resumeSec, 60);
+    assert.equal(w.guardrails.drainSec, 1800);
+    assert.equal(c.tickSec, 900);
+    assert.equal(c.deployer.kind, 'sim');
+    assert.match(w.history.file ?? '', /samples\/nab_cpu_asg_21d\.csv$/);
+    assert.equal(c.events[0].durationSec, 7200);
+  });
+
+  it('GIVEN a minimal configuration WHEN parsed THEN defaults follow the fleet model (prices 8 % / 4 %, latencies 4m/1m/2m)', () => {
+    const c = parseConfig(minimal, 'conf/shadowscale.yaml');
+    const p = c.workloads[0].placements[0];
+    assert.ok(Math.abs(p.suspendedPricePerHour - 0.016) < 1e-12);
+    assert.ok(Math.abs(p.stoppedPricePerHour - 0.008) < 1e-12);
+    assert.deepEqual(c.workloads[0].latencies, { bootSec: 240, resumeSec: 60, startSec: 120 });
+    assert.match(c.workloads[0].history.file ?? '', /conf\/h\.csv$/, 'history path is relative to the config file');
+  });
+
+  it('GIVEN a negative price WHEN parsed THEN the error names the file, line, path and what is expected', () => {
+    const err = configError(minimal.replace('pricePerHour: 0.2', 'pricePerHour: -1'));
+    assert.match(err.message, /^conf\/shadowscale\.yaml:7: workloads\.0\.placements\.0\.pricePerHour: expected a number > 0/);
+  });
+
+  it('GIVEN an unknown field and a bad duration WHEN parsed THEN both are reported', () => {
+    const err = configError(minimal.replace('version: 1', 'version: 1\ntick: fifteen\ncolour: blue'));
+    assert.match(err.message, /tick: expected a duration such as 30s/);
+    assert.match(err.message, /\(top level\): unknown field "colour"/);
+  });
+
+  it('GIVEN an event for a workload that does not exist WHEN parsed THEN it names the event and the workloads that do', () => {
+    const err = configError(`${minimal}events:\n  - { name: launch, workload: api, start: 2026-12-01T10:00:00Z, duration: 2h, multiplier: 3 }\n`);
+    assert.match(err.message, /events\.0\.workload: "api" is not a workload in this file \(expected one of web\)/);
+  });
+
+  it('GIVEN a zone outside its region WHEN parsed THEN the placement is rejected', () => {
+    const err = configError(minimal.replace('zone: us-central1-a', 'zone: europe-west1-b'));
+    assert.match(err.message, /placements\.0\.zone: "europe-west1-b" is not in region "us-central1"/);
+  });
+
+  it('GIVEN broken YAML WHEN parsed THEN the error gives the line', () => {
+    const err = configError('version: 1\nworkloads: [\n');
+    assert.match(err.message, /^conf\/shadowscale\.yaml:\d+: not valid YAML/);
+  });
+
+  it('GIVEN a missing file WHEN loaded THEN the error names it', () => {
+    assert.throws(() => loadConfig('nope/shadowscale.yaml'), /nope\/shadowscale\.yaml: cannot read the configuration file \(ENOENT\)/);
+  });
+});
