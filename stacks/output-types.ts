@@ -1,0 +1,37 @@
+/**
+ * The shape of the fleet stack's outputs: written by stacks/program.ts, read back by
+ * stacks/outputs.ts. Kept free of Pulumi imports so readers stay light.
+ */
+
+/** The stack output key holding the fleet. */
+export const FLEET_OUTPUT_KEY = 'fleet';
+
+/** What the stack exports per generation. */
+export interface GenerationOutput {
+  name: string;
+  role: string;
+  state: string;
+  placementId: string;
+  /** The plan's running floor. */
+  running: number;
+  suspended: number;
+  stopped: number;
+  weight: number;
+  since: string;
+  /** Running size the MIG reports (the autoscaler's), when known. */
+  observedRunning?: number;
+  /** MIG status isStable, when known. */
+  stable?: boolean;
+}
+
+export interface WorkloadOutput {
+  workload: string;
+  urlMap: string;
+  generations: GenerationOutput[];
+}
+
+export interface FleetOutput {
+  version: 1;
+  planCreatedAt: string;
+  workloads: WorkloadOutput[];
+}
