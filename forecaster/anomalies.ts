@@ -1,0 +1,35 @@
+/**
+ * Anomalies: recent actuals outside the central 99 % interval of the forecast made just before
+ * them, calibrated on the model's other errors. Pure. The engine treats them as gaps when it fits.
+ */
+import { buildPools, conformalQuantile, type ResidualMatrix } from './calibration';
+
+export interface Anomaly {
+  /** Grid index of the point. */
+  index: number;
+  value: number;
+}
+
+const LOWER = 0.005;
+const UPPER = 0.995;
+
+/**
+ * `residuals[0]` are the errors of the forecast from `origin` (the most recent calibration
+ * origin, whose horizon ends at the forecast origin); rows 1.. are older origins and give the
+ * error distribution at each lead without the row being judged.
+ */
+export function flagAnomalies(residuals: ResidualMatrix, origin: number, values: ArrayLike<number>, horizon: number): Anomaly[] {
+  if (residuals.length < 2) return [];
+  const others = residuals.map((_, j) => j).slice(1);
+  const { pools } = buildPools(residuals, horizon, others);
+  const recent = residuals[0]!;
+  const out: Anomaly[] = [];
+  for (let h = 0; h < horizon; h++) {
+    const e = recent[h]!;
+    if (Number.isNaN(e) || !pools[h]!.length) continue;
+    if (e < conformalQuantile(pools[h]!, LOWER) || e > conformalQuantile(pools[h]!, UPPER)) {
+      out.push({ index: origin + h, value: values[origin + h]! });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,247 @@
+/**
+ * The forecasting procedure at one origin K, shared by `forecast`, `backtest` and the online
+ * forecaster so that they give the same numbers. Pure (the fit cache is plain memoisation).
+ *
+ * - Seasons are detected on rows < K.
+ * - Other models are refitted on a fixed schedule: at grid indexes that are multiples of the
+ *   refit spacing R (a day, or the horizon if longer). A forecast from an origin o uses the fit
+ *   at r = the last multiple of R at or before o and re-anchors it: the fit's path from r is
+ *   shifted by the mean error of its last few steps before o. Seasonal naive, whose fit is a
+ *   slice of the history, is refitted at every origin.
+ * - Calibration: the same procedure at origins K-H, K-H-s, K-H-2s, ... gives the model's own
+ *   errors at each lead, from data before K only; conformal quantiles of those errors are added
+ *   to the point forecast.
+ * - Selection: each candidate's calibrated quantiles are scored (mean pinball loss) on the newer
+ *   half of those origins after calibrating on the older half; the lowest wins.
+ */
+import { ShadowscaleError, inputError } from '../automation/errors';
+import { flagAnomalies, type Anomaly } from './anomalies';
+import { buildPools, calibratedQuantiles, type ResidualMatrix } from './calibration';
+import { crossCalibratedScore, pickBest } from './select';
+import { BASELINE_MODEL, DEFAULT_MODELS, MODEL_FACTORIES, buildModel, type Model, type ModelContext } from './models';
+import { detectPeriods } from './seasonality';
+import { fillGapsForModel } from './series';
+import type { QuantileKey } from './types';
+
+const DAY_MS = 86_400_000;
+/** Calibration origins per forecast: enough residuals for a 0.99 quantile per lead group. */
+const CALIBRATION_ORIGINS = 200;
+/** Below this many calibration origins a candidate is not trusted for selection. */
+const MIN_CALIBRATION_ORIGINS = 8;
+
+export interface EngineOptions {
+  horizon: number;
+  quantiles: number[];
+  stepMs: number;
+  /** Candidate model names; default DEFAULT_MODELS. */
+  models?: string[];
+  /** Use this model, no selection. */
+  model?: string;
+  /** Refit spacing R in steps; default max(horizon, one day of steps). */
+  refitEverySteps?: number;
+}
+
+export type { Anomaly } from './anomalies';
+
+export interface CandidateResult {
+  model: string;
+  params: Record<string, unknown>;
+  point: Float64Array;
+  quantiles: Record<QuantileKey, number[]>;
+  /** Mean pinball of its cross-calibrated quantiles on the calibration origins (lower is better). */
+  selectionScore: number;
+  calibrationOrigins: number;
+  /** Start of the data the model was fitted on, and its end (exclusive), as grid indexes. */
+  trainEnd: number;
+}
+
+export interface EngineResult {
+  selected: CandidateResult;
+  /** The selected model's errors at the calibration origins (rows: origins K-H, K-H-s, ...). */
+  selectedResiduals: ResidualMatrix;
+  candidates: CandidateResult[];
+  periods: number[];
+  anomalies: Anomaly[];
+}
+
+/** Memoised fits, shared by every origin of one backtest (keys say which data they saw). */
+export class FitCache {
+  readonly paths = new Map<string, { path: Float64Array; params: Record<string, unknown> }>();
+  fits = 0;
+}
+
+export function refitSpacing(opts: Pick<EngineOptions, 'horizon' | 'stepMs' | 'refitEverySteps'>): number {
+  return Math.max(1, opts.refitEverySteps ?? Math.max(opts.horizon, Math.round(DAY_MS / opts.stepMs)));
+}
+
+/** Steps of history a candidate needs before its first calibration origin. */
+export function minTrainSteps(periods: number[], horizon: number): number {
+  const longest = periods.length ? periods[periods.length - 1]! : 0;
+  return Math.max(2 * longest, horizon, 20);
+}
+
+function isNonNegative(values: Float64Array, end: number): boolean {
+  for (let i = 0; i < end; i++) if (values[i]! < 0) return false;
+  return true;
+}
+
+/** Models whose fit is a slice of the history: refitted exactly at every origin. */
+const CHEAP_MODELS = new Set(['seasonal-naive', 'seasonal-naive-long']);
+
+export interface Forecaster {
+  name: string;
+  model: Model;
+  /** Point forecast of `horizon` steps from origin o using rows < o. */
+  at(o: number): Float64Array;
+  paramsAt(o: number): Record<string, unknown>;
+  trainEndAt(o: number): number;
+}
+
+/** Correction window for re-anchoring: a few steps, more for long horizons. */
+function anchorWindow(horizon: number): number {
+  return Math.min(12, Math.max(3, Math.ceil(horizon / 2)));
+}
+
+export function makeForecaster(name: string, model: Model, values: Float64Array, ctx: ModelContext, horizon: number, spacing: number, minTrain: number, cache: FitCache, masked?: Float64Array): Forecaster {
+  const periodsKey = ctx.periods.join(',');
+  const source = masked ?? values;
+  // Only the points the model reads are gap-filled: copying a long prefix at every origin would
+  // cost more than the cheap models themselves.
+  // The window reaches back past a gap (or a masked anomaly) until it holds a real value.
+  const tail = (end: number) => {
+    let start = Math.max(0, end - model.lookback);
+    while (start > 0 && !source.subarray(start, end).some((v) => !Number.isNaN(v))) start = Math.max(0, start - model.lookback);
+    return fillGapsForModel(source.subarray(start, end));
+  };
+  const fitOn = (end: number, length: number) => {
+    const key = `${name}|${periodsKey}|${end}|${length}|${masked ? 'masked' : 'raw'}`;
+    let hit = cache.paths.get(key);
+    if (!hit) {
+      const fitted = model.fit(tail(end));
+      hit = { path: fitted.predict(length), params: fitted.params };
+      fitted.dispose?.();
+      cache.fits++;
+      // Masked fits depend on this origin's anomalies: never shared.
+      if (!masked) cache.paths.set(key, hit);
+    }
+    return hit;
+  };
+  if (CHEAP_MODELS.has(name)) {
+    return {
+      name,
+      model,
+      at: (o) => model.fit(tail(o)).predict(horizon),
+      paramsAt: (o) => model.fit(tail(o)).params,
+      trainEndAt: (o) => o,
+    };
+  }
+  const refitPoint = (o: number) => {
+    const r = Math.floor(o / spacing) * spacing;
+    return r >= minTrain ? r : o;
+  };
+  const window = anchorWindow(horizon);
+  return {
+    name,
+    model,
+    trainEndAt: refitPoint,
+    paramsAt: (o) => fitOn(refitPoint(o), refitPoint(o) === o ? horizon : spacing + horizon).params,
+    at(o: number): Float64Array {
+      const r = refitPoint(o);
+      const { path } = fitOn(r, r === o ? horizon : spacing + horizon);
+      let sum = 0;
+      let n = 0;
+      for (let t = Math.max(r, o - window); t < o; t++) {
+        const v = source[t]!;
+        if (!Number.isNaN(v)) { sum += v - path[t - r]!; n++; }
+      }
+      const shift = n ? sum / n : 0;
+      const out = new Float64Array(horizon);
+      for (let h = 0; h < horizon; h++) out[h] = path[o - r + h]! + shift;
+      return out;
+    },
+  };
+}
+
+function calibrationOrigins(K: number, horizon: number, minTrain: number): number[] {
+  const stride = Math.max(1, Math.round(horizon / 12));
+  const origins: number[] = [];
+  for (let j = 0; j < CALIBRATION_ORIGINS; j++) {
+    const o = K - horizon - j * stride;
+    if (o < minTrain) break;
+    origins.push(o);
+  }
+  return origins;
+}
+
+function residualsAt(f: Forecaster, values: Float64Array, origins: number[], horizon: number): ResidualMatrix {
+  return origins.map((o) => {
+    const point = f.at(o);
+    const r = new Float64Array(horizon);
+    for (let h = 0; h < horizon; h++) r[h] = values[o + h]! - point[h]!;
+    return r;
+  });
+}
+
+/**
+ * Forecasts `horizon` steps from grid index K using values[0..K) only.
+ */
+export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOptions, cache = new FitCache()): EngineResult {
+  const { horizon } = opts;
+  if (!(K > 0 && K <= values.length)) throw inputError('input.origin', { field: '--at' }, `expected an origin between 1 and ${values.length}, got ${K}`);
+  const train = values.subarray(0, K);
+  // A season is modelled only when two cycles of it fit before the calibration origins;
+  // a longer one found in a long history would leave no origin to calibrate on.
+  const calibrationSpan = horizon + MIN_CALIBRATION_ORIGINS * Math.max(1, Math.round(horizon / 12));
+  const periods = detectPeriods(train, { stepMs: opts.stepMs }).filter((p) => 2 * p + calibrationSpan <= K);
+  const ctx: ModelContext = { periods, stepMs: opts.stepMs };
+  const minTrain = minTrainSteps(periods, horizon);
+  if (K < minTrain + horizon) {
+    throw inputError('input.history-too-short', { field: 'history' }, `expected at least ${minTrain + horizon} points before the origin for a ${horizon}-step horizon (${periods.length ? `seasons of ${periods.join(', ')} steps need two cycles` : 'no season found'}), got ${K}`);
+  }
+  const spacing = refitSpacing(opts);
+  const names = opts.model ? [opts.model] : (opts.models ?? DEFAULT_MODELS);
+  for (const name of names) {
+    if (!MODEL_FACTORIES[name]) throw inputError('input.model', { field: 'model' }, `expected one of ${Object.keys(MODEL_FACTORIES).join(', ')}, got "${name}"`);
+  }
+  const origins = calibrationOrigins(K, horizon, minTrain);
+  const nonNegative = isNonNegative(values, K);
+  const scoreLevels = [...new Set([...opts.quantiles, 0.5])];
+
+  const evaluated: { f: Forecaster; residuals: ResidualMatrix; score: number }[] = [];
+  for (const name of names) {
+    const model = buildModel(name, ctx);
+    if (!model || model.minPoints > minTrain) continue;
+    const f = makeForecaster(name, model, values, ctx, horizon, spacing, minTrain, cache);
+    const residuals = residualsAt(f, values, origins, horizon);
+    const score = origins.length >= MIN_CALIBRATION_ORIGINS ? crossCalibratedScore(residuals, horizon, scoreLevels) : Infinity;
+    evaluated.push({ f, residuals, score });
+  }
+  if (!evaluated.length) {
+    // A forced model that does not apply (e.g. mstl with no season) falls back to the baseline.
+    const model = buildModel(BASELINE_MODEL, ctx)!;
+    const f = makeForecaster(BASELINE_MODEL, model, values, ctx, horizon, spacing, minTrain, cache);
+    evaluated.push({ f, residuals: residualsAt(f, values, origins, horizon), score: Infinity });
+  }
+  const best = pickBest(evaluated);
+
+  const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon) : [];
+
+  const calibrate = (e: (typeof evaluated)[number]): CandidateResult => {
+    let f = e.f;
+    if (e === best && anomalies.length) {
+      // Anomalies stay out of the fit and of the re-anchoring: they are gaps for the model.
+      const masked = Float64Array.from(values.subarray(0, K));
+      for (const a of anomalies) masked[a.index] = NaN;
+      f = makeForecaster(f.name, f.model, values, ctx, horizon, spacing, minTrain, cache, masked);
+    }
+    const point = f.at(K);
+    const quantiles = calibratedQuantiles(point, buildPools(e.residuals, horizon), { quantiles: opts.quantiles, nonNegative });
+    return { model: f.name, params: { ...f.paramsAt(K), periods }, point, quantiles, selectionScore: e.score, calibrationOrigins: origins.length, trainEnd: f.trainEndAt(K) };
+  };
+  const candidates = evaluated.map((e) => (e === best ? undefined : calibrate(e)));
+  const selected = calibrate(best);
+  if (!Number.isFinite(selected.point[0]!)) {
+    throw new ShadowscaleError('internal', 'forecast.not-finite', `model ${selected.model} produced a non-finite forecast at origin ${K}`);
+  }
+  return { selected, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies };
+}

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { createOnlineForecaster } from '../../forecaster';
+import { generate, HOUR } from './helpers';
+
+describe('forecaster createOnlineForecaster', () => {
+  it('GIVEN a replay asking every 3 steps WHEN observing THEN forecasts use only values before upTo and keep ~nominal coverage', () => {
+    const s = generate({ length: 24 * 30, stepMs: HOUR, seasons: { 24: 20 }, noise: 2, seed: 9 });
+    const online = createOnlineForecaster({ stepMs: HOUR, horizon: 4, quantiles: [0.5, 0.95] });
+    let below = 0;
+    let total = 0;
+    for (let upTo = 24 * 10; upTo + 4 <= s.values.length; upTo += 3) {
+      // Later values are poisoned: a forecaster that read them would be far off.
+      const visible = Float64Array.from(s.values);
+      visible.fill(1e9, upTo);
+      const f = online.observe(visible, upTo);
+      assert.equal(f.origin, upTo);
+      for (let h = 0; h < 4; h++) {
+        assert.ok(f.quantiles['0.95']![h]! < 1e6, `read past upTo at ${upTo}`);
+        if (s.values[upTo + h]! <= f.quantiles['0.95']![h]!) below++;
+        total++;
+      }
+    }
+    assert.ok(below / total > 0.9 && below / total < 0.99, `0.95 coverage ${below / total}`);
+  });
+});

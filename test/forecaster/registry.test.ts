@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDbRecordsStore } from '../../automation/adapters/records-duckdb';
+
+describe('records store (DuckDB file)', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'shadowscale-records-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('GIVEN two saved models WHEN reopening the file THEN the latest version round-trips with its fields', async () => {
+    const file = join(dir, 'nested', 'records.duckdb');
+    const store = await DuckDbRecordsStore.open(file);
+    const base = { workload: 'web', kind: 'mstl', params: { periods: [288], factor: 6 }, trainStart: '2024-01-01T00:00:00.000Z', trainEnd: '2024-01-15T00:00:00.000Z', scores: { pinball: 1.25, mase: 0.8 }, createdAt: '2024-01-15T00:01:00.000Z' };
+    const v1 = await store.saveModel(base);
+    const v2 = await store.saveModel({ ...base, kind: 'ets', createdAt: '2024-01-16T00:00:00.000Z' });
+    await store.saveModel({ ...base, workload: 'api' });
+    assert.deepEqual([v1.version, v2.version], [1, 2]);
+    await store.saveForecast('web', { model: 'ets', stepMs: 300000, origin: 10, originTime: '2024-01-16T00:00:00.000Z', horizon: 2, quantiles: { '0.5': [1, 2], '0.95': [3, 4] } }, '2024-01-16T00:00:01.000Z');
+    await store.saveDecisions([{ workload: 'web', code: 'shadow.create', message: 'forecast p95 needs 3 VMs', numbers: { vms: 3 } }], '2024-01-16T00:00:02.000Z');
+    await store.close();
+
+    const reopened = await DuckDbRecordsStore.open(file);
+    assert.deepEqual(await reopened.latestModel('web'), { ...base, kind: 'ets', createdAt: '2024-01-16T00:00:00.000Z', version: 2 });
+    assert.equal((await reopened.latestModel('api'))?.version, 1);
+    assert.equal(await reopened.latestModel('nobody'), undefined);
+    const forecasts = await reopened.forecasts('web');
+    assert.deepEqual(forecasts[0]!.quantiles, { '0.5': [1, 2], '0.95': [3, 4] });
+    const decisions = await reopened.decisions();
+    assert.deepEqual(decisions.map((d) => [d.code, d.numbers['vms']]), [['shadow.create', 3]]);
+    await reopened.close();
+  });
+});
