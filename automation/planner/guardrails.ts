@@ -1,0 +1,82 @@
+/**
+ * Guardrails on VMs and spend: trimming a plan until it fits, least valuable capacity first.
+ * Pure.
+ *
+ * Order of trimming (first to go): stopped pool VMs, suspended pool VMs, running floors of
+ * generations that carry no traffic, then running floors of serving generations. A workload of
+ * higher priority keeps its shadows while a lower one still has something to give.
+ */
+import type { Decision, GenerationPlan, WorkloadPlan } from '../fleet-plan';
+
+export function generationVms(g: Pick<GenerationPlan, 'running' | 'suspended' | 'stopped'>): number {
+  return g.running + g.suspended + g.stopped;
+}
+
+export function generationSpendPerHour(g: Pick<GenerationPlan, 'running' | 'suspended' | 'stopped' | 'placement'>): number {
+  return g.running * g.placement.pricePerHour + g.suspended * g.placement.suspendedPricePerHour + g.stopped * g.placement.stoppedPricePerHour;
+}
+
+export function workloadVms(w: WorkloadPlan): number {
+  return w.generations.reduce((s, g) => s + generationVms(g), 0);
+}
+
+export function workloadSpendPerHour(w: WorkloadPlan): number {
+  return w.generations.reduce((s, g) => s + generationSpendPerHour(g), 0);
+}
+
+interface Cut {
+  generation: GenerationPlan;
+  field: 'stopped' | 'suspended' | 'running';
+}
+
+/** Trim candidates of one workload, least valuable first. */
+function cutsOf(w: WorkloadPlan): Cut[] {
+  const gens = [...w.generations].sort((a, b) => a.weight - b.weight || a.name.localeCompare(b.name));
+  const cuts: Cut[] = [];
+  for (const field of ['stopped', 'suspended'] as const) for (const g of gens) cuts.push({ generation: g, field });
+  for (const g of gens) if (g.weight === 0) cuts.push({ generation: g, field: 'running' });
+  for (const g of gens) if (g.weight > 0) cuts.push({ generation: g, field: 'running' });
+  return cuts;
+}
+
+/**
+ * Removes VMs one at a time from `workloads` (in the given order: the first gives first) until
+ * VMs and spend are within the caps. Returns how many VMs each workload gave.
+ */
+export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number): Map<string, number> {
+  const given = new Map<string, number>();
+  let vms = workloads.reduce((s, w) => s + workloadVms(w), 0);
+  let spend = workloads.reduce((s, w) => s + workloadSpendPerHour(w), 0);
+  const over = () => vms > maxVms || spend > maxSpendPerHour + 1e-9;
+  for (const w of workloads) {
+    for (const cut of cutsOf(w)) {
+      const g = cut.generation;
+      while (over() && g[cut.field] > 0) {
+        g[cut.field] -= 1;
+        vms -= 1;
+        spend -= cut.field === 'running' ? g.placement.pricePerHour : cut.field === 'suspended' ? g.placement.suspendedPricePerHour : g.placement.stoppedPricePerHour;
+        given.set(w.workload, (given.get(w.workload) ?? 0) + 1);
+        if (cut.field === 'running') {
+          g.minReplicas = Math.min(g.minReplicas, g.running);
+          for (const s of g.scalingSchedules) s.minRequiredReplicas = Math.min(s.minRequiredReplicas, Math.max(g.running, 0));
+        }
+      }
+      if (!over()) return given;
+    }
+  }
+  return given;
+}
+
+/** Caps each generation's autoscaler so it cannot grow past the workload's VM cap on its own. */
+export function capAutoscalers(w: WorkloadPlan, maxVms: number): void {
+  for (const g of w.generations) {
+    const others = w.generations.filter((o) => o !== g).reduce((s, o) => s + generationVms(o), 0);
+    g.maxReplicas = Math.max(g.running, Math.min(g.maxReplicas, maxVms - others - g.suspended - g.stopped));
+    g.minReplicas = Math.min(g.minReplicas, g.maxReplicas);
+    for (const s of g.scalingSchedules) s.minRequiredReplicas = Math.min(s.minRequiredReplicas, g.maxReplicas);
+  }
+}
+
+export function guardrailDecision(workload: string, code: string, message: string, numbers: Decision['numbers']): Decision {
+  return { workload, code, message, numbers };
+}

@@ -1,0 +1,135 @@
+/**
+ * Sizing one serving generation from a forecast, by cost. Pure.
+ *
+ * - Running floor: the newsvendor quantile q* = penalty / (penalty + price) of demand, asked for
+ *   early enough that a VM resumed from the pool is ready when the demand arrives. (A per-step
+ *   served-demand constraint on top was tried and priced the fleet far above what the
+ *   autoscaler and the pool need; the objective is checked by replay instead.)
+ * - Standby pool: one VM at a time above the floor, each kept only while its expected value per
+ *   hour (probability demand reaches it within the refill window x chances per hour x the
+ *   shortfall its shorter latency avoids x penalty) beats its price; suspended or stopped,
+ *   whichever nets more. This is where the
+ *   seeds' tiers come from: a small pool when the upper quantiles are close to q*, a large one
+ *   ahead of a predicted rise, none when demand is falling.
+ */
+import type { LatencyConfig } from '../config-types';
+import type { ForecastStep } from './forecast-view';
+import { exceedance, quantileAt } from './quantiles';
+
+export interface SizingInput {
+  steps: ForecastStep[];
+  stepMs: number;
+  capacityPerVm: number;
+  qStar: number;
+  latencies: LatencyConfig;
+  /** Time until the next plan can change the pool (the planner tick). */
+  tickMs: number;
+  pricePerHour: number;
+  suspendedPricePerHour: number;
+  stoppedPricePerHour: number;
+  penaltyPerVmHour: number;
+  /** The configured autoscaler target: the backstop never runs hotter than the forecast allows, nor cooler than this. */
+  configuredUtilization: number;
+}
+
+export interface PoolChoice {
+  suspended: number;
+  stopped: number;
+  /** Probability the last kept pool VM is needed within the window (0 when no pool). */
+  lastProbability: number;
+  windowMs: number;
+}
+
+export interface Sizing {
+  stepTimesMs: number[];
+  stepMs: number;
+  /** Forecast demand at q* per step (events applied). */
+  demandAtQ: number[];
+  /** VMs asked for at each forecast step so that they are ready when needed. */
+  floors: number[];
+  floorNow: number;
+  /** Largest VM count the highest forecast quantile asks for within the pool window. */
+  upperVms: number;
+  pool: PoolChoice;
+  leadSteps: number;
+  /**
+   * Autoscaler target for the serving generation: median / q* of the next step's forecast, the
+   * headroom the workload's own calibrated errors ask for (never below the configured target).
+   * The floors already cover q*; this makes the reactive backstop respond to a surprise with
+   * the same headroom.
+   */
+  targetUtilization: number;
+}
+
+/** A pool never holds more than this many times the running floor (a bound on a runaway tail). */
+const MAX_POOL_FACTOR = 2;
+
+export function vmsFor(demand: number, capacityPerVm: number): number {
+  // A relative epsilon keeps 40.0000000001 VMs of float noise from costing a 41st VM.
+  return Math.max(0, Math.ceil(demand / capacityPerVm - 1e-9));
+}
+
+export function sizeGeneration(input: SizingInput): Sizing {
+  const { steps, stepMs, capacityPerVm, qStar, latencies } = input;
+  const demandAtQ = steps.map((s) => quantileAt(s.points, qStar));
+  const need = demandAtQ.map((d) => vmsFor(d, capacityPerVm));
+  // Asked at the start of a step, a resumed VM serves from resumeSec into it; asking one lead
+  // earlier makes it serve the whole step (see sim/fleet.ts for the readiness rule).
+  const leadSteps = Math.ceil((latencies.resumeSec * 1000) / stepMs);
+  const floors = need.map((_, h) => {
+    let m = 0;
+    for (let k = h; k <= Math.min(need.length - 1, h + leadSteps); k++) m = Math.max(m, need[k]);
+    return m;
+  });
+  const floorNow = floors[0];
+  const windowMs = input.tickMs + latencies.bootSec * 1000 + leadSteps * stepMs;
+  const windowSteps = Math.max(1, Math.min(steps.length, Math.ceil(windowMs / stepMs)));
+  let upperVms = floorNow;
+  for (let h = 0; h < windowSteps; h++) {
+    const pts = steps[h].points;
+    upperVms = Math.max(upperVms, vmsFor(pts.values[pts.values.length - 1], capacityPerVm));
+  }
+  const pool = choosePool(input, floorNow, windowSteps, windowMs);
+  const median = quantileAt(steps[0].points, 0.5);
+  const ratio = demandAtQ[0] > 0 ? median / demandAtQ[0] : input.configuredUtilization;
+  const targetUtilization = Math.min(1, Math.max(input.configuredUtilization, Math.round(ratio * 100) / 100));
+  return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, floorNow, upperVms, pool, leadSteps, targetUtilization };
+}
+
+function choosePool(input: SizingInput, floorNow: number, windowSteps: number, windowMs: number): PoolChoice {
+  const { steps, capacityPerVm, latencies, penaltyPerVmHour, stepMs } = input;
+  // How often a pool VM can be called on: once per step, but needs closer than a boot apart
+  // overlap (a VM booted for the first would serve the second).
+  const chancesPerHour = 3_600_000 / Math.max(stepMs, latencies.bootSec * 1000);
+  // Shortfall hours one VM's faster arrival avoids, per kind of pool VM.
+  const savedSuspendedH = Math.max(0, latencies.bootSec - latencies.resumeSec) / 3600;
+  const savedStoppedH = Math.max(0, latencies.bootSec - latencies.startSec) / 3600;
+  let suspended = 0;
+  let stopped = 0;
+  let lastProbability = 0;
+  for (let k = 1; k <= MAX_POOL_FACTOR * Math.max(1, floorNow); k++) {
+    const threshold = (floorNow + k - 1) * capacityPerVm;
+    let p = 0;
+    for (let h = 0; h < windowSteps; h++) p = Math.max(p, exceedance(steps[h].points, threshold));
+    const netSuspended = p * chancesPerHour * penaltyPerVmHour * savedSuspendedH - input.suspendedPricePerHour;
+    const netStopped = p * chancesPerHour * penaltyPerVmHour * savedStoppedH - input.stoppedPricePerHour;
+    if (netSuspended <= 0 && netStopped <= 0) break;
+    if (netSuspended >= netStopped) suspended++;
+    else stopped++;
+    lastProbability = p;
+  }
+  return { suspended, stopped, lastProbability, windowMs };
+}
+
+/** Probability demand exceeds `capacity` at some step of the forecast (max of the per-step
+ * probabilities: a lower bound on the union, exact when the peaks are comonotone). */
+export function contentionProbability(steps: ForecastStep[], capacity: number): { probability: number; firstStep: number } {
+  let probability = 0;
+  let firstStep = -1;
+  for (let h = 0; h < steps.length; h++) {
+    const p = exceedance(steps[h].points, capacity);
+    if (p > probability) probability = p;
+    if (firstStep < 0 && p >= 0.5) firstStep = h;
+  }
+  return { probability, firstStep };
+}

@@ -1,0 +1,141 @@
+/**
+ * SimDeployer: the embedded default Deployer (`shadowscale run --deployer sim`). Applies plans to
+ * simulated fleets that advance with the injected clock, one step at a time, under the same
+ * fleet model as replay. Demand comes from an optional function (none: no traffic).
+ */
+import type { ShadowscaleConfig } from '../config-types';
+import type { FleetPlan, FleetState, WorkloadPlan } from '../fleet-plan';
+import type { ApplyResult, Clock, Deployer, DeployOptions, PreviewResult } from '../ports';
+import { ShadowscaleError } from '../errors';
+import { DEFAULT_FLEET_MODEL, SimFleet, type FleetModel } from './fleet';
+import { settingsFromPlan, statusFromFleet } from './plan-driver';
+
+export interface SimDeployerOptions {
+  config: Pick<ShadowscaleConfig, 'workloads'>;
+  clock: Clock;
+  /** Simulation step. Default 1 min. */
+  stepMs?: number;
+  model?: FleetModel;
+  /** Demand of a workload during the step starting at tMs (units of its first signal). */
+  demand?: (workload: string, tMs: number) => number;
+}
+
+type Change = PreviewResult['changes'][number];
+
+export class SimDeployer implements Deployer {
+  readonly kind = 'sim';
+  private readonly fleets = new Map<string, SimFleet>();
+  private readonly lastDemand = new Map<string, number>();
+  private lastPlan: FleetPlan | undefined;
+  private simulatedToMs: number | undefined;
+  private readonly stepMs: number;
+  private readonly model: FleetModel;
+
+  constructor(private readonly opts: SimDeployerOptions) {
+    this.stepMs = opts.stepMs ?? 60_000;
+    this.model = opts.model ?? DEFAULT_FLEET_MODEL;
+  }
+
+  async state(options?: DeployOptions): Promise<FleetState> {
+    checkAbort(options);
+    const nowMs = this.advance();
+    return this.snapshot(nowMs);
+  }
+
+  async preview(plan: FleetPlan, options?: DeployOptions): Promise<PreviewResult> {
+    checkAbort(options);
+    return { changes: diffPlans(this.lastPlan, plan) };
+  }
+
+  async apply(plan: FleetPlan, options?: DeployOptions): Promise<ApplyResult> {
+    checkAbort(options);
+    const nowMs = this.advance();
+    const changes = diffPlans(this.lastPlan, plan);
+    for (const wp of plan.workloads) this.fleetOf(wp.workload).configure(settingsFromPlan(wp, nowMs));
+    for (const [name, fleet] of this.fleets) if (!plan.workloads.some((w) => w.workload === name)) fleet.configure([]);
+    this.lastPlan = plan;
+    return { state: this.snapshot(nowMs), changes };
+  }
+
+  /** Marks a simulated generation healthy or not (its VMs stop serving), for failover drills. */
+  setHealthy(workload: string, generation: string, healthy: boolean): void {
+    const mig = this.fleets.get(workload)?.migs.get(generation);
+    if (!mig) throw new ShadowscaleError('input', 'sim.unknown-generation', `no simulated generation ${generation} in workload ${workload}`);
+    mig.healthy = healthy;
+  }
+
+  private fleetOf(workload: string): SimFleet {
+    let f = this.fleets.get(workload);
+    if (!f) {
+      const w = this.opts.config.workloads.find((x) => x.name === workload);
+      if (!w) throw new ShadowscaleError('unsafe', 'sim.unknown-workload', `the plan names workload ${workload}, which is not in the configuration`);
+      f = new SimFleet(w.signals[0].capacityPerVm, this.stepMs, this.model);
+      this.fleets.set(workload, f);
+    }
+    return f;
+  }
+
+  /** Steps every fleet up to the clock's time; returns that time. */
+  private advance(): number {
+    const nowMs = this.opts.clock.now().getTime();
+    if (this.simulatedToMs === undefined) {
+      this.simulatedToMs = nowMs;
+      return nowMs;
+    }
+    for (; this.simulatedToMs + this.stepMs <= nowMs; this.simulatedToMs += this.stepMs) {
+      for (const [workload, fleet] of this.fleets) {
+        const d = this.opts.demand?.(workload, this.simulatedToMs) ?? 0;
+        fleet.step(this.simulatedToMs, d, this.lastDemand.get(workload));
+        this.lastDemand.set(workload, d);
+      }
+    }
+    return nowMs;
+  }
+
+  private snapshot(nowMs: number): FleetState {
+    const workloads = [...this.fleets.entries()]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([name, fleet]) => statusFromFleet(name, fleet, this.lastPlan?.workloads.find((w) => w.workload === name), nowMs));
+    return { observedAt: new Date(nowMs).toISOString(), workloads };
+  }
+}
+
+function checkAbort(options?: DeployOptions): void {
+  if (options?.signal?.aborted) throw new ShadowscaleError('cancelled', 'sim.cancelled', 'the simulated deployment was cancelled');
+}
+
+/** Resource-level differences between two plans, named like the Pulumi stack names them. */
+export function diffPlans(before: FleetPlan | undefined, after: FleetPlan): Change[] {
+  const changes: Change[] = [];
+  const workloads = new Set([...(before?.workloads ?? []).map((w) => w.workload), ...after.workloads.map((w) => w.workload)]);
+  for (const workload of [...workloads].sort()) {
+    const a = before?.workloads.find((w) => w.workload === workload);
+    const b = after.workloads.find((w) => w.workload === workload);
+    const names = new Set([...(a?.generations ?? []).map((g) => g.name), ...(b?.generations ?? []).map((g) => g.name)]);
+    for (const name of [...names].sort()) {
+      const ga = a?.generations.find((g) => g.name === name);
+      const gb = b?.generations.find((g) => g.name === name);
+      const op: Change['op'] = !ga ? 'create' : !gb ? 'delete' : JSON.stringify(migPart(ga)) === JSON.stringify(migPart(gb)) ? 'same' : 'update';
+      const detail = ga && gb && op === 'update' ? describe(ga, gb) : undefined;
+      changes.push(detail ? { workload, resource: name, type: 'mig', op, detail } : { workload, resource: name, type: 'mig', op });
+    }
+    const weights = (w: WorkloadPlan | undefined) => JSON.stringify((w?.generations ?? []).map((g) => [g.name, g.weight, g.mirror]));
+    const urlOp: Change['op'] = !a ? 'create' : !b ? 'delete' : weights(a) === weights(b) ? 'same' : 'update';
+    changes.push({ workload, resource: `${workload}-url-map`, type: 'url-map', op: urlOp });
+  }
+  return changes;
+}
+
+function migPart(g: WorkloadPlan['generations'][number]) {
+  return { min: g.minReplicas, max: g.maxReplicas, u: g.targetUtilization, s: g.suspended, p: g.stopped, sched: g.scalingSchedules, placement: g.placement.id, template: g.instanceTemplate };
+}
+
+function describe(a: WorkloadPlan['generations'][number], b: WorkloadPlan['generations'][number]): string {
+  const parts: string[] = [];
+  if (a.minReplicas !== b.minReplicas) parts.push(`minReplicas ${a.minReplicas} -> ${b.minReplicas}`);
+  if (a.suspended !== b.suspended) parts.push(`suspended ${a.suspended} -> ${b.suspended}`);
+  if (a.stopped !== b.stopped) parts.push(`stopped ${a.stopped} -> ${b.stopped}`);
+  if (a.targetUtilization !== b.targetUtilization) parts.push(`target ${a.targetUtilization} -> ${b.targetUtilization}`);
+  if (JSON.stringify(a.scalingSchedules) !== JSON.stringify(b.scalingSchedules)) parts.push(`${b.scalingSchedules.length} schedules`);
+  return parts.join(', ');
+}

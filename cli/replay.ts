@@ -1,0 +1,110 @@
+/**
+ * `shadowscale replay`: a controller over a demand history on the simulated fleet.
+ *
+ * shadowscale replay --history FILE --value-column COL [--time-column COL | --step DUR]
+ *   [--resample DUR] --capacity-per-vm X [--controller shadowscale|reactive|reactive-pool|seasonal|static]
+ *   [--tick DUR] [--boot 4m --resume 1m --start 2m] [--format jsonl|table] [--report FILE.html]
+ *
+ * jsonl: one line per scored step {"t","demand","running","suspended","stopped"} (the MIG
+ * targets the controller asked for at that step, decided from earlier rows only), then
+ * {"summary": {...}}.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parseDuration } from '../automation/duration';
+import { inputError } from '../automation/errors';
+import type { ReplayResult } from '../automation/replay-types';
+import { renderReplayReport } from '../automation/render/report';
+import type { Series } from '../forecaster/types';
+import { CONTROLLER_NAMES, type ControllerName } from '../automation/sim/controllers';
+import { replay, type ReplayOptions } from '../automation/sim/replay';
+import { addHistoryOptions, readHistoryFromFlags, type HistoryFlags } from './history-options';
+
+interface ReplayFlags extends HistoryFlags {
+  capacityPerVm: string;
+  controller: ControllerName;
+  tick: string;
+  boot: string;
+  resume: string;
+  start: string;
+  warmup: string;
+  targetUtilization?: string;
+  format: 'jsonl' | 'table';
+  report?: string;
+}
+
+export function parseReplayFlags(flags: ReplayFlags): ReplayOptions {
+  const capacityPerVm = Number(flags.capacityPerVm);
+  if (!(Number.isFinite(capacityPerVm) && capacityPerVm > 0)) {
+    throw inputError('input.flag', { field: '--capacity-per-vm' }, `expected a positive number of demand units one VM serves, got "${flags.capacityPerVm}"`);
+  }
+  const opts: ReplayOptions = {
+    controller: flags.controller,
+    capacityPerVm,
+    tickMs: parseDuration(flags.tick, '--tick'),
+    warmupMs: parseDuration(flags.warmup, '--warmup'),
+    model: { bootMs: parseDuration(flags.boot, '--boot'), resumeMs: parseDuration(flags.resume, '--resume'), startMs: parseDuration(flags.start, '--start') },
+  };
+  if (flags.targetUtilization !== undefined) {
+    const u = Number(flags.targetUtilization);
+    if (!(u > 0 && u <= 1)) throw inputError('input.flag', { field: '--target-utilization' }, `expected a number in (0, 1], got "${flags.targetUtilization}"`);
+    opts.targetUtilization = u;
+  }
+  return opts;
+}
+
+export function jsonlLines(result: ReplayResult): string[] {
+  const lines = result.steps.map((s) => JSON.stringify({ t: s.t, demand: Number.isFinite(s.demand) ? s.demand : null, running: s.running, suspended: s.suspended, stopped: s.stopped }));
+  lines.push(JSON.stringify({ summary: result.summary }));
+  return lines;
+}
+
+export function summaryTable(result: ReplayResult): string {
+  const s = result.summary;
+  const rows: [string, string][] = [
+    ['controller', s.controller],
+    ['steps scored', String(s.steps)],
+    ['served demand', `${s.servedPct.toFixed(3)} %`],
+    ['cost', s.cost.toFixed(1)],
+    ['oracle cost', s.oracleCost.toFixed(1)],
+    ['cost / oracle', s.costVsOracle.toFixed(3)],
+    ['short steps', String(s.shortSteps)],
+    ['mean running VMs', String(s.meanRunning)],
+    ['decisions', String(s.decisions)],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function writeReport(file: string, flags: ReplayFlags, primary: ReplayResult, series: Series, opts: ReplayOptions): Promise<void> {
+  // The reference controllers on the same history and fleet model, for comparison.
+  const references = (['reactive', 'reactive-pool', 'seasonal', 'static'] as const)
+    .filter((c) => c !== flags.controller)
+    .map((c) => replay(series, { ...opts, controller: c }));
+  const html = await renderReplayReport({ title: `replay of ${flags.history} (${flags.valueColumn})`, source: `shadowscale replay ${process.argv.slice(3).join(' ')}`, primary, references });
+  writeFileSync(file, html);
+}
+
+export function replayCommand(): Command {
+  const cmd = new Command('replay').description('replay a demand history through a controller on the simulated fleet and score it against the oracle');
+  addHistoryOptions(cmd)
+    .requiredOption('--capacity-per-vm <x>', 'demand units one VM serves')
+    .addOption(new Option('--controller <name>', 'controller').choices([...CONTROLLER_NAMES]).default('shadowscale'))
+    .option('--tick <dur>', 'planner tick', '15m')
+    .option('--boot <dur>', 'new VM latency', '4m')
+    .option('--resume <dur>', 'resume-from-suspended latency', '1m')
+    .option('--start <dur>', 'start-from-stopped latency', '2m')
+    .option('--warmup <dur>', 'history before the first scored step', '1d')
+    .option('--target-utilization <u>', 'target utilisation of the reference controllers (default 0.6)')
+    .addOption(new Option('--format <fmt>', 'output').choices(['jsonl', 'table']).default('jsonl'))
+    .option('--report <file>', 'also write an HTML report comparing the reference controllers')
+    .action(async (flags: ReplayFlags) => {
+      const opts = parseReplayFlags(flags);
+      const { series } = await readHistoryFromFlags(flags);
+      const result = replay(series, opts);
+      if (flags.format === 'table') process.stdout.write(`${summaryTable(result)}\n`);
+      else process.stdout.write(`${jsonlLines(result).join('\n')}\n`);
+      if (flags.report) await writeReport(flags.report, flags, result, series, opts);
+    });
+  return cmd;
+}

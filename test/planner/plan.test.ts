@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { costReport, planFleet, type PlannerInput } from '../../automation/plan';
+import { validatePlan, checkPlannerConfig } from '../../automation/validate';
+import { ShadowscaleError } from '../../automation/errors';
+import type { FleetPlan } from '../../automation/fleet-plan';
+import { T0, STEP, config, forecastOf, gen, iso, state, stateAfter, workload } from './fixtures';
+
+const codes = (r: { decisions: { code: string }[] }) => r.decisions.map((d) => d.code);
+const genNamed = (plan: FleetPlan, name: string) => plan.workloads[0].generations.find((g) => g.name === name);
+
+function input(over: Partial<PlannerInput> = {}): PlannerInput {
+  return {
+    now: iso(T0),
+    config: config(),
+    forecasts: { web: forecastOf(() => 100) },
+    state: state([gen({ name: 'web-g1' })]),
+    ...over,
+  };
+}
+
+describe('planFleet: sizing by cost', () => {
+  it('GIVEN penalty 19 and price 1 (q* = 0.95) WHEN planning THEN the running floor covers the 0.95 quantile', () => {
+    const r = planFleet(input());
+    const g = genNamed(r.plan, 'web-g1')!;
+    // median 100, q0.95 = 110, capacity 10 per VM -> 11 VMs.
+    assert.equal(g.running, 11);
+    const size = r.decisions.find((d) => d.code === 'size.floor')!;
+    assert.equal(size.numbers.qStar, 0.95);
+    assert.equal(size.numbers.demandAtQ, 110);
+  });
+
+  it('GIVEN a q* between forecast levels WHEN planning THEN the demand is interpolated between them', () => {
+    // penalty 9 -> q* = 0.9 exactly; penalty 12.33 -> q* = 0.925, halfway between 0.9 and 0.95.
+    const r = planFleet(input({ config: config([workload({ unservedPenaltyPerVmHour: 37 / 3 })]) }));
+    const size = r.decisions.find((d) => d.code === 'size.floor')!;
+    assert.ok(Math.abs(Number(size.numbers.demandAtQ) - 107.5) < 1e-3, `got ${size.numbers.demandAtQ}`);
+  });
+
+  it('GIVEN demand rising within the pool window WHEN planning THEN a standby pool covers the rise and schedules raise the floor ahead of it', () => {
+    const r = planFleet(input({ forecasts: { web: forecastOf((h) => (h < 10 ? 100 : 200)) } }));
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.ok(g.suspended + g.stopped >= 10, `pool ${g.suspended}+${g.stopped}`);
+    const top = Math.max(...g.scalingSchedules.map((s) => s.minRequiredReplicas));
+    assert.equal(top, 22);
+    assert.ok(g.scalingSchedules.every((s) => s.durationSec >= 300 && s.timeZone === 'Etc/UTC'));
+  });
+
+  it('GIVEN a falling forecast with a narrow spread WHEN planning THEN no pool VM is worth its price', () => {
+    const r = planFleet(input({ forecasts: { web: forecastOf((h) => 100 - h, { spread: 0.001 }) } }));
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.equal(g.suspended + g.stopped, 0);
+  });
+
+  it('GIVEN an event tripling demand over a window WHEN planning THEN the floors inside it triple', () => {
+    const cfg = config([workload()], { events: [{ name: 'launch', start: iso(T0 + 30 * STEP), durationSec: 1800, multiplier: 3 }] });
+    const r = planFleet(input({ config: cfg }));
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.equal(Math.max(...g.scalingSchedules.map((s) => s.minRequiredReplicas)), 33);
+    assert.ok(codes(r).includes('forecast.event'));
+  });
+});
+
+describe('planFleet: holding the fleet', () => {
+  const held = (r: ReturnType<typeof planFleet>) => genNamed(r.plan, 'web-g1')!;
+
+  it('GIVEN no forecast WHEN planning THEN the fleet stays as it is with hold.missing-forecast', () => {
+    const r = planFleet(input({ forecasts: {} }));
+    assert.deepEqual(codes(r), ['hold.missing-forecast']);
+    assert.equal(held(r).running, 10);
+    assert.equal(held(r).weight, 1000);
+  });
+
+  it('GIVEN a forecast older than forecastMaxAgeMs WHEN planning THEN hold.stale-forecast', () => {
+    const r = planFleet(input({ forecasts: { web: forecastOf(() => 500, { originMs: T0 - 3_600_000 }) }, forecastMaxAgeMs: 30 * 60_000 }));
+    assert.deepEqual(codes(r), ['hold.stale-forecast']);
+    assert.equal(held(r).running, 10);
+  });
+
+  it('GIVEN a forecast with a NaN WHEN planning THEN hold.nan-forecast', () => {
+    const r = planFleet(input({ forecasts: { web: forecastOf((h) => (h === 3 ? Number.NaN : 100)) } }));
+    assert.deepEqual(codes(r), ['hold.nan-forecast']);
+  });
+
+  it('GIVEN the freeze switch WHEN planning THEN nothing changes and hold.freeze says why', () => {
+    const w = workload();
+    w.guardrails.freeze = true;
+    const st = state([gen({ name: 'web-g1', running: 3, suspended: 2 })]);
+    const r = planFleet(input({ config: config([w]), state: st, forecasts: { web: forecastOf(() => 900) } }));
+    assert.deepEqual(codes(r), ['hold.freeze']);
+    assert.equal(held(r).running, 3);
+    assert.equal(held(r).suspended, 2);
+    assert.deepEqual(validatePlan(r.plan, config([w]), st), []);
+  });
+
+  it('GIVEN no generation at all WHEN planning THEN a primary is created at full weight', () => {
+    const r = planFleet(input({ state: state([]) }));
+    assert.ok(codes(r).includes('generation.create-primary'));
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.equal(g.weight, 1000);
+    assert.equal(g.role, 'primary');
+  });
+});
+
+describe('planFleet: shadow lifecycle under contention', () => {
+  // The primary placement holds 10 VMs; demand heads to 15 VMs' worth.
+  // The other placement cannot hold the whole peak either, so this is overflow, not migration.
+  const limited = () => {
+    const w = workload();
+    w.placements[0] = { ...w.placements[0], quotaVms: 10 };
+    w.placements[1] = { ...w.placements[1], quotaVms: 10 };
+    return w;
+  };
+  const rising = forecastOf((h) => 80 + h * 2);
+
+  it('GIVEN contention probability above the threshold WHEN planning THEN a shadow is created in standby in another zone', () => {
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: rising }, state: state([gen({ name: 'web-g1', running: 9 })]) }));
+    const d = r.decisions.find((x) => x.code === 'shadow.create')!;
+    assert.ok(Number(d.numbers.contentionProbability) > 0.2);
+    const s = genNamed(r.plan, 'web-g2')!;
+    assert.equal(s.state, 'standby');
+    assert.equal(s.weight, 0);
+    assert.equal(s.running, 0);
+    assert.ok(s.suspended > 0);
+    assert.equal(s.placement.id, 'b/n2');
+  });
+
+  it('GIVEN a standby shadow and a crossing within resume + boot + tick WHEN planning THEN it goes warming with mirrored traffic', () => {
+    const st = state([gen({ name: 'web-g1', running: 10 }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 5, weight: 0 })]);
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: forecastOf(() => 120) }, state: st }));
+    const s = genNamed(r.plan, 'web-g2')!;
+    assert.equal(s.state, 'warming');
+    assert.equal(s.mirror, true);
+    assert.ok(s.running >= 1);
+    assert.equal(s.weight, 0);
+  });
+
+  it('GIVEN a warming shadow with healthy running VMs WHEN planning THEN it takes a canary weight of a few percent', () => {
+    const st = state([gen({ name: 'web-g1', running: 10 }), gen({ name: 'web-g2', role: 'shadow', state: 'warming', placementId: 'b/n2', running: 2, weight: 0 })]);
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: forecastOf(() => 120) }, state: st }));
+    const s = genNamed(r.plan, 'web-g2')!;
+    assert.ok(s.weight >= 10 && s.weight <= 50, `weight ${s.weight}`);
+    assert.equal(genNamed(r.plan, 'web-g1')!.weight + s.weight, 1000);
+  });
+
+  it('GIVEN a warming shadow whose per-VM load deviates WHEN planning THEN it is held back', () => {
+    const st = state([gen({ name: 'web-g1', running: 10, weight: 950, loadPerVm: 9.5 }), gen({ name: 'web-g2', role: 'shadow', state: 'warming', placementId: 'b/n2', running: 1, weight: 50, loadPerVm: 15 })]);
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: forecastOf(() => 120) }, state: st }));
+    assert.ok(codes(r).includes('shadow.hold-load-delta'));
+    assert.equal(genNamed(r.plan, 'web-g2')!.weight, 50);
+  });
+
+  it('GIVEN a canary that matches the primary WHEN planning THEN it turns active with weight in proportion to its capacity', () => {
+    const st = state([gen({ name: 'web-g1', running: 10, weight: 950, loadPerVm: 9.5 }), gen({ name: 'web-g2', role: 'shadow', state: 'warming', placementId: 'b/n2', running: 4, weight: 50, loadPerVm: 5 / 4 })]);
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: forecastOf(() => 120) }, state: st }));
+    const s = genNamed(r.plan, 'web-g2')!;
+    assert.equal(s.state, 'active');
+    // Overflow 132 - 100 = 32 demand = 4 VMs next to the primary's 10: 4/14 of traffic.
+    assert.equal(s.weight, Math.floor((1000 * 4) / 14));
+  });
+
+  it('GIVEN contention gone for longer than the drain period WHEN planning THEN the standby shadow is removed when its pool costs more than it avoids', () => {
+    const st = state([gen({ name: 'web-g1', running: 8 }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 5, weight: 0, since: iso(T0 - 3_600_000) })]);
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: forecastOf(() => 40) }, state: st }));
+    assert.ok(codes(r).includes('shadow.remove'));
+    assert.equal(genNamed(r.plan, 'web-g2'), undefined);
+    assert.deepEqual(validatePlan(r.plan, config([limited()]), st), []);
+  });
+});
+
+describe('planFleet: migration and failover', () => {
+  it('GIVEN a new templateVersion WHEN ticking THEN a successor goes standby -> warming -> active, the old primary drains, and is retired only after drainSec', () => {
+    const wOld = workload({ templateVersion: 'v1' });
+    let r = planFleet(input({ config: config([wOld]) }));
+    const wNew = workload({ templateVersion: 'v2' });
+    wNew.guardrails.maxWeightStepPerTick = 500;
+    const cfg = config([wNew]);
+    let now = T0;
+    const seen: string[] = [];
+    let previous = r.plan;
+    let st = stateAfter(previous, now);
+    for (let tick = 0; tick < 12; tick++) {
+      now += 5 * 60_000;
+      r = planFleet({ now: iso(now), config: cfg, forecasts: { web: forecastOf(() => 100, { originMs: now + STEP }) }, state: st, previous });
+      assert.deepEqual(validatePlan(r.plan, cfg, st), [], `tick ${tick}`);
+      seen.push(...codes(r).filter((c) => c.startsWith('migrate') || c.startsWith('shadow') || c.startsWith('generation') || c === 'weight.shift'));
+      previous = r.plan;
+      st = stateAfter(r.plan, now);
+    }
+    for (const c of ['migrate.create-successor', 'shadow.warm', 'shadow.canary', 'weight.shift', 'migrate.takeover', 'generation.retire']) assert.ok(seen.includes(c), `missing ${c} in ${seen.join(',')}`);
+    assert.ok(seen.indexOf('generation.retire') > seen.indexOf('migrate.takeover'));
+    const gens = r.plan.workloads[0].generations;
+    assert.equal(gens.length, 1);
+    assert.equal(gens[0].instanceTemplate.version, 'v2');
+    assert.equal(gens[0].weight, 1000);
+  });
+
+  it('GIVEN an unhealthy primary and a healthy shadow WHEN planning THEN all weight moves to the shadow at once and it resumes its pool', () => {
+    const st = state([gen({ name: 'web-g1', running: 10, healthy: false }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 12, weight: 0 })]);
+    const r = planFleet(input({ state: st }));
+    assert.ok(codes(r).includes('failover'));
+    const s = genNamed(r.plan, 'web-g2')!;
+    assert.equal(s.weight, 1000);
+    assert.equal(s.role, 'primary');
+    assert.equal(s.running, 11);
+    assert.equal(genNamed(r.plan, 'web-g1')!.state, 'draining');
+    assert.deepEqual(validatePlan(r.plan, config(), st), []);
+  });
+
+  it('GIVEN an unhealthy primary and no shadow WHEN planning THEN it says so and keeps serving', () => {
+    const r = planFleet(input({ state: state([gen({ name: 'web-g1', healthy: false })]) }));
+    assert.ok(codes(r).includes('failover.no-healthy-shadow'));
+    assert.equal(genNamed(r.plan, 'web-g1')!.weight, 1000);
+  });
+});
+
+describe('planFleet: guardrails', () => {
+  it('GIVEN a workload VM cap below the need WHEN planning THEN pools go first and the plan fits the cap', () => {
+    const w = workload();
+    w.guardrails.maxVms = 12;
+    const r = planFleet(input({ config: config([w]), forecasts: { web: forecastOf((h) => (h < 10 ? 100 : 300)) } }));
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.ok(g.running + g.suspended + g.stopped <= 12);
+    assert.equal(g.running, 11);
+    assert.ok(codes(r).includes('guardrail.workload'));
+  });
+
+  it('GIVEN a total cap WHEN two workloads compete THEN the lower priority gives first', () => {
+    const hi = workload({ name: 'hi', priority: 10 });
+    const lo = workload({ name: 'lo', priority: 1 });
+    const cfg = config([hi, lo], { totalGuardrails: { maxVms: 30, maxSpendPerHour: 1e9 } });
+    const st = { observedAt: iso(T0), workloads: [{ workload: 'hi', generations: [gen({ name: 'hi-g1' })] }, { workload: 'lo', generations: [gen({ name: 'lo-g1' })] }] };
+    const f = forecastOf((h) => (h < 10 ? 150 : 250));
+    const r = planFleet({ now: iso(T0), config: cfg, forecasts: { hi: f, lo: f }, state: st });
+    const count = (name: string) => r.plan.workloads.find((w) => w.workload === name)!.generations.reduce((s, g) => s + g.running + g.suspended + g.stopped, 0);
+    assert.ok(count('hi') + count('lo') <= 30);
+    assert.ok(count('hi') > count('lo'), `hi ${count('hi')} lo ${count('lo')}`);
+    assert.ok(r.decisions.some((d) => d.code === 'guardrail.total' && d.workload === 'lo'));
+  });
+});
+
+describe('costReport', () => {
+  it('GIVEN a standby shadow and a forecast far below the primary capacity WHEN reporting THEN it recommends removing the shadow', () => {
+    const w = workload();
+    w.placements[0] = { ...w.placements[0], quotaVms: 20 };
+    const st = state([gen({ name: 'web-g1', running: 5 }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 10, weight: 0, since: iso(T0) })]);
+    const r = planFleet(input({ config: config([w]), forecasts: { web: forecastOf(() => 40) }, state: st }));
+    const planWithShadow = JSON.parse(JSON.stringify(r.plan)) as FleetPlan;
+    const report = costReport({ config: config([w]), plan: planWithShadow, forecasts: { web: forecastOf(() => 40) }, now: iso(T0) });
+    assert.equal(report[0].workload, 'web');
+    assert.ok(report[0].shadowCostPerHour > report[0].shortfallAvoidedPerHour);
+    assert.deepEqual(report[0].recommendRemoval, ['web-g2']);
+  });
+
+  it('GIVEN demand well above the primary capacity WHEN reporting THEN the shadow pays for itself', () => {
+    const w = workload();
+    w.placements[0] = { ...w.placements[0], quotaVms: 10 };
+    const st = state([gen({ name: 'web-g1', running: 10 }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 8, weight: 0, since: iso(T0) })]);
+    const r = planFleet(input({ config: config([w]), forecasts: { web: forecastOf(() => 150) }, state: st }));
+    const report = costReport({ config: config([w]), plan: r.plan, forecasts: { web: forecastOf(() => 150) }, now: iso(T0) });
+    assert.ok(report[0].shortfallAvoidedPerHour > report[0].shadowCostPerHour, report[0].message);
+    assert.deepEqual(report[0].recommendRemoval, []);
+  });
+});
+
+describe('checkPlannerConfig', () => {
+  it('GIVEN a weight step of 0 WHEN checking THEN a config error names the field', () => {
+    const w = workload();
+    w.guardrails.maxWeightStepPerTick = 0;
+    assert.throws(() => checkPlannerConfig(config([w]), 'prod.yaml'), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'config' && /prod\.yaml: workloads\[0\] \(web\)\.guardrails\.maxWeightStepPerTick/.test(e.message));
+  });
+
+  it('GIVEN a spend cap below one VM WHEN checking THEN a config error names maxSpendPerHour', () => {
+    const w = workload();
+    w.guardrails.maxSpendPerHour = 0.5;
+    assert.throws(() => checkPlannerConfig(config([w])), /guardrails\.maxSpendPerHour: 0\.5\/h cannot pay for one running VM/);
+  });
+
+  it('GIVEN a valid config WHEN checking THEN it passes', () => {
+    assert.doesNotThrow(() => checkPlannerConfig(config()));
+  });
+});
