@@ -1,0 +1,340 @@
+/**
+ * One tick of shadowscale, shared by every mode (loop, Cloud Run job, PR preview):
+ * history → forecast → fleet state → plan → validate → preview/apply → records → events.
+ *
+ * Everything is injected, so the same function runs against the fleet simulator, the Pulumi
+ * deployer, or a fake. A workload that fails is reported and left as it was; the others go on.
+ */
+import type { QuantileForecast, Series } from '../../forecaster/types';
+import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
+import type { Decision, FleetPlan, FleetState, WorkloadPlan } from '../fleet-plan';
+import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsStore } from '../ports';
+import { ShadowscaleError, describeError } from '../errors';
+import { cancelledError, isCancellation } from '../adapters/retry';
+import { mapSettled } from './concurrency';
+
+export type ResourceChange = PreviewResult['changes'][number];
+
+/** forecaster/index.ts `forecast`, narrowed to what a tick passes. */
+export type ForecastFn = (
+  series: Series,
+  // No `at`: the forecast starts where the history ends, so a stale history shows as a stale
+  // forecast. No events: the planner applies configured events, and applying them twice would
+  // multiply demand twice.
+  options: { horizon: number; quantiles: number[]; signal?: AbortSignal },
+) => Promise<QuantileForecast>;
+
+/** automation/plan.ts `planFleet`: pure, no I/O. */
+export type PlanFn = (input: { now: Date; config: ShadowscaleConfig; forecasts: Record<string, QuantileForecast>; state: FleetState }) => {
+  plan: FleetPlan;
+  decisions: Decision[];
+};
+
+/** Extra checks just before acting (e.g. automation/validate.ts); returns the problems found. */
+export type ValidateFn = (plan: WorkloadPlan, context: { config: ShadowscaleConfig; workload: WorkloadConfig; state: FleetState; now: Date }) => string[];
+
+export interface RunContext {
+  config: ShadowscaleConfig;
+  clock: Clock;
+  deployer: Deployer;
+  history: (workload: WorkloadConfig) => HistorySource;
+  forecast: ForecastFn;
+  plan: PlanFn;
+  validate?: ValidateFn;
+  records: RecordsStore;
+  sink: EventSink;
+  /** "apply" changes the fleet; "preview" only asks the deployer what would change. */
+  mode: 'apply' | 'preview';
+  /** The workloads this process owns (a Cloud Run task's shard); all when undefined. */
+  workloads?: readonly string[];
+  /**
+   * A forecast whose first step is further than this behind now is stale: the history has
+   * stopped arriving, so acting on it would act on the past. Default: see staleLimitMs.
+   */
+  staleAfterMs?: number;
+}
+
+export interface ForecastSummary {
+  model: string;
+  originTime: string;
+  stepMs: number;
+  horizonSteps: number;
+  /** Quantile levels, ascending, as keys ("0.5", "0.95"). */
+  levels: string[];
+  /** Each level at the first forecast step. */
+  next: Record<string, number>;
+  /** Each level's largest value over the horizon. */
+  peak: Record<string, number>;
+  /** When the highest level peaks. */
+  peakAt: string;
+}
+
+export interface RunOnceResult {
+  workload: string;
+  ok: boolean;
+  /** Why the workload failed (ok = false). */
+  error?: string;
+  errorKind?: string;
+  /** True when the deployer applied a plan for this workload in this tick. */
+  applied: boolean;
+  decisions: Decision[];
+  changes: ResourceChange[];
+  forecastSummary?: ForecastSummary;
+  /** Problems that did not stop the workload (e.g. records not saved). */
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers.
+
+export function summarizeForecast(forecast: QuantileForecast): ForecastSummary {
+  const levels = Object.keys(forecast.quantiles).sort((a, b) => Number(a) - Number(b));
+  if (levels.length === 0) throw new ShadowscaleError('internal', 'forecast.empty', `forecast from model "${forecast.model}" has no quantiles`);
+  const next: Record<string, number> = {};
+  const peak: Record<string, number> = {};
+  for (const level of levels) {
+    const values = forecast.quantiles[level];
+    next[level] = values[0];
+    peak[level] = Math.max(...values);
+  }
+  const top = forecast.quantiles[levels[levels.length - 1]];
+  const peakIndex = top.indexOf(peak[levels[levels.length - 1]]);
+  return {
+    model: forecast.model,
+    originTime: forecast.originTime,
+    stepMs: forecast.stepMs,
+    horizonSteps: forecast.horizon,
+    levels,
+    next,
+    peak,
+    peakAt: new Date(Date.parse(forecast.originTime) + Math.max(0, peakIndex) * forecast.stepMs).toISOString(),
+  };
+}
+
+/**
+ * Two ticks, or three steps of the series for slow series: history may lag a little
+ * (monitoring export delay), but a forecast that starts further back acts on the past.
+ */
+export function staleLimitMs(tickSec: number, stepMs: number): number {
+  return Math.max(2 * tickSec * 1000, 3 * stepMs);
+}
+
+/** How far the forecast's first step lies behind now, in ms (negative: in the future). */
+export function forecastAgeMs(forecast: QuantileForecast, now: Date): number {
+  return now.getTime() - Date.parse(forecast.originTime);
+}
+
+/** Steps of `stepMs` that cover `horizonSec`. */
+export function horizonSteps(horizonSec: number, stepMs: number): number {
+  return Math.max(1, Math.ceil((horizonSec * 1000) / stepMs));
+}
+
+/**
+ * The invariants no plan may break whatever the planner did (DESIGN: make before break): a
+ * workload keeps at least one generation, weights are 0..1000 and sum to 1000, sizes are
+ * whole and non-negative, and the VM total stays under the workload's guardrail.
+ */
+export function checkPlanInvariants(plan: WorkloadPlan, workload: WorkloadConfig): string[] {
+  const problems: string[] = [];
+  if (plan.generations.length === 0) problems.push('the plan has no generation: applying it would delete the whole fleet');
+  let weights = 0;
+  let vms = 0;
+  for (const g of plan.generations) {
+    if (!Number.isInteger(g.weight) || g.weight < 0 || g.weight > 1000) problems.push(`${g.name}: weight ${g.weight} is not a whole number in 0..1000`);
+    for (const [field, value] of [['running', g.running], ['suspended', g.suspended], ['stopped', g.stopped], ['minReplicas', g.minReplicas], ['maxReplicas', g.maxReplicas]] as const) {
+      if (!Number.isInteger(value) || value < 0) problems.push(`${g.name}: ${field} ${value} is not a whole number >= 0`);
+    }
+    if (g.minReplicas > g.maxReplicas) problems.push(`${g.name}: minReplicas ${g.minReplicas} > maxReplicas ${g.maxReplicas}`);
+    weights += g.weight;
+    vms += Math.max(g.running, g.minReplicas) + g.suspended + g.stopped;
+  }
+  if (plan.generations.length > 0 && weights !== 1000) problems.push(`weights sum to ${weights}, expected 1000`);
+  if (vms > workload.guardrails.maxVms) problems.push(`plan holds ${vms} VMs, over the guardrail maxVms ${workload.guardrails.maxVms}`);
+  return problems;
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof ShadowscaleError) return error.kind;
+  if (isCancellation(error)) return 'cancelled';
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tick.
+
+interface Pending {
+  config: WorkloadConfig;
+  result: RunOnceResult;
+  forecast?: QuantileForecast;
+  plan?: WorkloadPlan;
+}
+
+export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<RunOnceResult[]> {
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const owned = ctx.workloads ? new Set(ctx.workloads) : undefined;
+  const pending: Pending[] = ctx.config.workloads
+    .filter((w) => !owned || owned.has(w.name))
+    .map((w) => ({ config: w, result: { workload: w.name, ok: true, applied: false, decisions: [], changes: [], warnings: [] } }));
+  const emit = ctx.sink.emit.bind(ctx.sink);
+  emit({ code: 'run.started', severity: 'INFO', message: `tick at ${at}: ${pending.length} workload(s), ${ctx.mode} with ${ctx.deployer.kind}`, data: { workloads: pending.map((p) => p.config.name) } });
+
+  const fail = (p: Pending, stage: string, error: unknown): void => {
+    p.result.ok = false;
+    p.result.error = `${stage}: ${describeError(error)}`;
+    p.result.errorKind = errorKind(error);
+    emit({ code: 'workload.failed', severity: 'ERROR', message: `${p.config.name}: ${p.result.error}; its fleet is left as it was`, labels: { workload: p.config.name, stage } });
+  };
+  const live = (): Pending[] => pending.filter((p) => p.result.ok && !p.result.decisions.some((d) => d.code.startsWith('hold.')));
+
+  let state: FleetState;
+  try {
+    signal.throwIfAborted();
+    state = await ctx.deployer.state({ signal });
+  } catch (error) {
+    for (const p of pending) fail(p, 'read fleet state', signal.aborted ? cancelledError(signal, 'tick') : error);
+    return finish(ctx, pending, at);
+  }
+
+  // Forecasts are CPU-bound on a small machine: one at a time.
+  await mapSettled(pending, 1, async (p) => {
+    try {
+      signal.throwIfAborted();
+      const series = await ctx.history(p.config).read({ end: now, signal });
+      const forecast = await ctx.forecast(series, {
+        horizon: horizonSteps(p.config.horizonSec, series.stepMs),
+        quantiles: ctx.config.quantiles,
+        signal,
+      });
+      p.forecast = forecast;
+      p.result.forecastSummary = summarizeForecast(forecast);
+      const ageMs = forecastAgeMs(forecast, now);
+      const limitMs = ctx.staleAfterMs ?? staleLimitMs(ctx.config.tickSec, series.stepMs);
+      if (ageMs > limitMs) {
+        const hold: Decision = {
+          workload: p.config.name,
+          code: 'hold.stale-forecast',
+          message: `newest history is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(limitMs / 1000)} s): the fleet is left as it is, reactive autoscaling stays in charge`,
+          numbers: { ageSec: Math.round(ageMs / 1000), limitSec: Math.round(limitMs / 1000), originTime: forecast.originTime },
+        };
+        p.result.decisions.push(hold);
+        emit({ code: 'forecast.stale', severity: 'WARNING', message: `${p.config.name}: ${hold.message}`, labels: { workload: p.config.name } });
+      } else {
+        emit({ code: 'forecast.made', severity: 'INFO', message: `${p.config.name}: forecast by ${forecast.model} from ${forecast.originTime}`, labels: { workload: p.config.name }, data: { ...p.result.forecastSummary } });
+      }
+    } catch (error) {
+      fail(p, 'forecast', signal.aborted ? cancelledError(signal, 'forecast') : error);
+    }
+  });
+
+  const ready = live();
+  const outcomes = planIsolated(ctx.plan, { now, config: ctx.config, forecasts: Object.fromEntries(ready.map((p) => [p.config.name, p.forecast!])), state }, (error) =>
+    emit({ code: 'plan.isolating', severity: 'WARNING', message: `planning ${ready.length} workloads together failed (${describeError(error)}); planning each alone` }),
+  );
+  for (const p of ready) {
+    const outcome = outcomes.get(p.config.name)!;
+    p.result.decisions.push(...outcome.decisions);
+    if (outcome.plan) p.plan = outcome.plan;
+    else fail(p, 'plan', outcome.error);
+  }
+
+  for (const p of live()) {
+    const problems = [...checkPlanInvariants(p.plan!, p.config), ...(ctx.validate?.(p.plan!, { config: ctx.config, workload: p.config, state, now }) ?? [])];
+    if (problems.length) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'plan.invalid', `plan not applied: ${problems.join('; ')}`, { problems }));
+  }
+
+  await mapSettled(live(), ctx.config.deployer.concurrency, async (p) => {
+    const plan: FleetPlan = { version: 1, createdAt: at, workloads: [p.plan!] };
+    try {
+      signal.throwIfAborted();
+      if (ctx.mode === 'apply') {
+        const applied = await ctx.deployer.apply(plan, { signal });
+        p.result.changes = applied.changes;
+        p.result.applied = true;
+      } else {
+        p.result.changes = (await ctx.deployer.preview(plan, { signal })).changes;
+      }
+      const changed = p.result.changes.filter((c) => c.op !== 'same').length;
+      emit({ code: ctx.mode === 'apply' ? 'deploy.applied' : 'deploy.previewed', severity: 'NOTICE', message: `${p.config.name}: ${changed} resource change(s) ${ctx.mode === 'apply' ? 'applied' : 'previewed'}`, labels: { workload: p.config.name } });
+    } catch (error) {
+      fail(p, ctx.mode === 'apply' ? 'apply' : 'preview', signal.aborted ? cancelledError(signal, ctx.mode) : error);
+    }
+  });
+
+  return finish(ctx, pending, at);
+}
+
+export interface PlanOutcome {
+  plan?: WorkloadPlan;
+  decisions: Decision[];
+  error?: unknown;
+}
+
+/**
+ * The planner sees every given workload at once, so total guardrails and priorities apply
+ * across them. If it throws, each workload is planned alone so one bad workload cannot stop
+ * the others. Only the workloads in `forecasts` are planned.
+ */
+export function planIsolated(
+  plan: PlanFn,
+  input: { now: Date; config: ShadowscaleConfig; forecasts: Record<string, QuantileForecast>; state: FleetState },
+  onIsolate?: (error: unknown) => void,
+): Map<string, PlanOutcome> {
+  const names = Object.keys(input.forecasts);
+  const outcomes = new Map<string, PlanOutcome>();
+  const planFor = (group: string[]) => {
+    const wanted = new Set(group);
+    const forecasts = Object.fromEntries(group.map((n) => [n, input.forecasts[n]]));
+    return plan({ ...input, config: { ...input.config, workloads: input.config.workloads.filter((w) => wanted.has(w.name)) }, forecasts });
+  };
+  const take = (group: string[], result: ReturnType<PlanFn>): void => {
+    for (const name of group) {
+      const decisions = result.decisions.filter((d) => d.workload === name);
+      const wp = result.plan.workloads.find((w) => w.workload === name);
+      outcomes.set(name, wp ? { plan: wp, decisions } : { decisions, error: new ShadowscaleError('internal', 'plan.missing', `the planner returned no plan for workload "${name}"`) });
+    }
+  };
+  if (names.length === 0) return outcomes;
+  try {
+    take(names, planFor(names));
+  } catch (error) {
+    if (names.length === 1) {
+      outcomes.set(names[0], { decisions: [], error });
+      return outcomes;
+    }
+    onIsolate?.(error);
+    for (const name of names) {
+      try {
+        take([name], planFor([name]));
+      } catch (single) {
+        outcomes.set(name, { decisions: [], error: single });
+      }
+    }
+  }
+  return outcomes;
+}
+
+/** Records and the closing events. A record that cannot be saved is a warning: the fleet is already right. */
+async function finish(ctx: RunContext, pending: Pending[], at: string): Promise<RunOnceResult[]> {
+  for (const p of pending) {
+    for (const d of p.result.decisions) {
+      ctx.sink.emit({ code: d.code, severity: 'NOTICE', message: `${d.workload}: ${d.message}`, labels: { workload: d.workload, ...(d.generation ? { generation: d.generation } : {}) }, data: { numbers: d.numbers } });
+    }
+    try {
+      if (p.forecast) await ctx.records.saveForecast(p.config.name, p.forecast, at);
+      if (p.result.decisions.length) await ctx.records.saveDecisions(p.result.decisions, at);
+    } catch (error) {
+      const warning = `records not saved: ${describeError(error)}`;
+      p.result.warnings.push(warning);
+      ctx.sink.emit({ code: 'records.save-failed', severity: 'WARNING', message: `${p.config.name}: ${warning}`, labels: { workload: p.config.name } });
+    }
+  }
+  const failed = pending.filter((p) => !p.result.ok).map((p) => p.config.name);
+  ctx.sink.emit({
+    code: 'run.finished',
+    severity: failed.length ? 'ERROR' : 'INFO',
+    message: failed.length ? `tick at ${at}: ${failed.length} of ${pending.length} workload(s) failed: ${failed.join(', ')}` : `tick at ${at}: ${pending.length} workload(s) done`,
+    data: { failed },
+  });
+  return pending.map((p) => p.result);
+}

@@ -1,0 +1,151 @@
+/**
+ * The real components behind the run, job and preview commands. Modules that load
+ * `@pulumi/pulumi` (the stack program, its outputs reader, the offline preview) are required
+ * on first use only: a `--deployer sim` run never loads the Pulumi runtime.
+ */
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import type * as ProgramModule from '../../stacks/program';
+import type * as OutputsModule from '../../stacks/outputs';
+import type * as OfflinePreviewModule from '../adapters/offline-preview';
+import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
+import type { FleetPlan } from '../fleet-plan';
+import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsStore } from '../ports';
+import { ShadowscaleError, inputError } from '../errors';
+import { FileHistorySource } from '../../forecaster/sources/files';
+import { BigQueryHistorySource } from '../../forecaster/sources/bigquery';
+import { forecast } from '../../forecaster/index';
+import { planFleet } from '../plan';
+import { FileRecoveryMarkers, PulumiDeployer, localWorkspaceDriver, type StackOutputs } from '../adapters/pulumi-deployer';
+import type { ForecastFn, PlanFn, RunContext } from './run-once';
+
+export function historyFor(workload: WorkloadConfig): HistorySource {
+  const h = workload.history;
+  const where = `workloads[${workload.name}].history`;
+  if (h.source === 'file') {
+    if (!h.file || !h.valueColumn) throw inputError('config.history', { field: where }, 'expected "file" and "valueColumn" for a file history source');
+    return new FileHistorySource({ file: h.file, valueColumn: h.valueColumn, timeColumn: h.timeColumn, stepMs: h.stepSec ? h.stepSec * 1000 : undefined, resampleMs: h.resampleSec ? h.resampleSec * 1000 : undefined });
+  }
+  const bq = h.bigquery;
+  if (!bq) throw inputError('config.history', { field: `${where}.bigquery` }, 'expected the BigQuery table settings for a bigquery history source');
+  return new BigQueryHistorySource({
+    projectId: bq.project, dataset: bq.dataset, table: bq.table, location: bq.location, metricType: bq.metricType,
+    instanceGroup: bq.instanceGroup, backendService: bq.backendService, maximumBytesBilled: bq.maximumBytesBilled,
+    stepMs: (h.resampleSec ?? 60) * 1000,
+  });
+}
+
+export const forecastFn: ForecastFn = (series, options) => forecast(series, options);
+
+export function planFn(config: ShadowscaleConfig): PlanFn {
+  return ({ now, config: shard, forecasts, state }) => planFleet({ now: now.toISOString(), config: shard, forecasts, state, tickMs: config.tickSec * 1000 });
+}
+
+/** Whether a process id is running on this host (signal 0 checks without sending anything). */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface DeployerWiring {
+  config: ShadowscaleConfig;
+  kind: 'pulumi' | 'sim';
+  workloads: readonly string[];
+  clock: Clock;
+  sink: EventSink;
+  /** Longest a run can live (Cloud Run task timeout); lets a lock older than it be cancelled. */
+  maxRunMs?: number;
+}
+
+/** `.shadowscale/` next to the configuration file holds the local state of a run. */
+export function stateDir(config: ShadowscaleConfig): string {
+  return resolve(dirname(config.file), '.shadowscale');
+}
+
+export function createDeployer(w: DeployerWiring): Deployer {
+  if (w.kind === 'sim') {
+    throw new ShadowscaleError('config', 'deployer.sim-unavailable', 'the simulator deployer is not wired yet (automation/sim has no Deployer); use --deployer pulumi or the replay command');
+  }
+  const { fleetProgram } = require('../../stacks/program') as typeof ProgramModule;
+  const { fleetStateFromOutputs } = require('../../stacks/outputs') as typeof OutputsModule;
+  const dir = stateDir(w.config);
+  const d = w.config.deployer;
+  return new PulumiDeployer({
+    deployer: d,
+    workloads: w.workloads,
+    driver: localWorkspaceDriver({
+      program: (plan: FleetPlan) => fleetProgram(plan),
+      backendUrl: d.backendUrl ?? `file://${resolve(dir, 'pulumi-state')}`,
+      secretsProvider: d.secretsProvider,
+      workDir: resolve(dir, 'pulumi'),
+      envVars: passThroughEnv(['PULUMI_CONFIG_PASSPHRASE', 'PULUMI_CONFIG_PASSPHRASE_FILE', 'GOOGLE_PROJECT', 'GOOGLE_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CORE_PROJECT']),
+      pulumiHome: process.env.PULUMI_HOME,
+    }),
+    fleetStateFromOutputs: (outputs: StackOutputs, observedAt: string) => fleetStateFromOutputs(outputs, observedAt),
+    clock: w.clock,
+    sink: w.sink,
+    recovery: new FileRecoveryMarkers(resolve(dir, 'recovery')),
+    lockPolicy: { hostname: hostname(), isPidAlive, maxRunMs: w.maxRunMs },
+  });
+}
+
+function passThroughEnv(names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((n) => (process.env[n] !== undefined ? [[n, process.env[n]!]] : [])));
+}
+
+export function offlinePreviewFn(): (current: FleetPlan | undefined, next: FleetPlan) => Promise<PreviewResult> {
+  const { offlinePreview } = require('../adapters/offline-preview') as typeof OfflinePreviewModule;
+  return (current, next) => offlinePreview(current, next);
+}
+
+/**
+ * Until a records adapter (DuckDB / BigQuery) exists, forecasts and decisions are not kept;
+ * the sink says so once per run rather than pretending.
+ */
+export function unrecordedStore(sink: EventSink): RecordsStore {
+  let warned = false;
+  const warn = (): void => {
+    if (warned) return;
+    warned = true;
+    sink.emit({ code: 'records.disabled', severity: 'WARNING', message: 'no records store is wired: forecasts and decisions of this run are logged but not stored' });
+  };
+  return {
+    saveModel: async (record) => ({ ...record, version: 0 }),
+    latestModel: async () => undefined,
+    saveForecast: async () => warn(),
+    saveDecisions: async () => warn(),
+    close: async () => {},
+  };
+}
+
+export interface RunWiring {
+  config: ShadowscaleConfig;
+  deployerKind: 'pulumi' | 'sim';
+  mode: RunContext['mode'];
+  /** The shard this process owns; all workloads when undefined. */
+  workloads?: readonly string[];
+  clock: Clock;
+  sink: EventSink;
+  maxRunMs?: number;
+}
+
+export function buildRunContext(w: RunWiring): RunContext {
+  const workloads = w.workloads ?? w.config.workloads.map((x) => x.name);
+  return {
+    config: w.config,
+    clock: w.clock,
+    deployer: createDeployer({ config: w.config, kind: w.deployerKind, workloads, clock: w.clock, sink: w.sink, maxRunMs: w.maxRunMs }),
+    history: historyFor,
+    forecast: forecastFn,
+    plan: planFn(w.config),
+    records: unrecordedStore(w.sink),
+    sink: w.sink,
+    mode: w.mode,
+    workloads,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * `shadowscale preview`: the PR comment. Plans the base and the new configuration from the
+ * same forecasts and shows, per workload, the forecast, the planned generations with their
+ * reasons, the resource changes and the cost per hour.
+ */
+import { Command, Option } from 'commander';
+import { loadConfig, parseConfig } from '../automation/config';
+import { createLogger, loggerSink } from '../automation/log';
+import { systemClock } from '../automation/ports';
+import { buildPreview, readFileAtRef } from '../automation/modes/preview';
+import { abortOnSignals } from '../automation/modes/signals';
+import { createDeployer, forecastFn, historyFor, offlinePreviewFn, planFn } from '../automation/modes/wiring';
+import { renderPrMarkdown } from '../automation/render/pr-markdown';
+
+interface PreviewFlags {
+  config: string;
+  base?: string;
+  offline?: boolean;
+  format: 'markdown' | 'json';
+}
+
+export function previewCommand(): Command {
+  return new Command('preview')
+    .description('what merging this configuration would change, as a PR comment')
+    .requiredOption('--config <file>', 'shadowscale.yaml')
+    .option('--base <ref>', 'git ref of the base configuration, e.g. origin/main')
+    .option('--offline', 'resource changes from the stack program under Pulumi mocks (no cloud, no credentials)')
+    .addOption(new Option('--format <format>', 'output').choices(['markdown', 'json']).default('markdown'))
+    .action(async (flags: PreviewFlags) => {
+      const config = loadConfig(flags.config);
+      const baseText = flags.base ? await readFileAtRef(flags.base, config.file) : undefined;
+      const baseConfig = baseText === undefined ? undefined : parseConfig(baseText, config.file);
+      const sink = loggerSink(createLogger({ labels: { command: 'preview' } }));
+      const shutdown = abortOnSignals(process, sink);
+      try {
+        const preview = await buildPreview({
+          config,
+          baseConfig,
+          baseRef: flags.base,
+          clock: systemClock,
+          history: historyFor,
+          forecast: forecastFn,
+          plan: planFn(config),
+          sink,
+          changes: flags.offline
+            ? { kind: 'offline', offlinePreview: offlinePreviewFn() }
+            : { kind: 'pulumi', deployer: createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock: systemClock, sink }) },
+        }, shutdown.signal);
+        process.stdout.write(flags.format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : renderPrMarkdown(preview));
+        if (preview.workloads.some((w) => w.error)) process.exitCode = 1;
+      } finally {
+        shutdown.dispose();
+      }
+    });
+}

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { ShadowscaleError } from '../../automation/errors';
+import { checkPlanInvariants, horizonSteps, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
+import { FakeDeployer } from '../fakes/fake-deployer';
+import { CollectingSink, MemoryRecords, NOW, fixedClock, flatForecast, generation, historyEndingAt, shadowscaleConfig, stubPlanner, workloadConfig, workloadPlan } from './helpers';
+
+function context(overrides: Partial<RunContext> = {}): RunContext & { deployer: FakeDeployer; records: MemoryRecords; sink: CollectingSink } {
+  const clock = fixedClock();
+  return {
+    config: shadowscaleConfig(['api', 'web', 'worker']),
+    clock,
+    deployer: new FakeDeployer(clock),
+    history: historyEndingAt(60_000),
+    forecast: flatForecast,
+    plan: stubPlanner(),
+    records: new MemoryRecords(),
+    sink: new CollectingSink(),
+    mode: 'apply',
+    ...overrides,
+  } as RunContext & { deployer: FakeDeployer; records: MemoryRecords; sink: CollectingSink };
+}
+
+describe('runOnce', () => {
+  it('GIVEN fresh history for three workloads WHEN a tick runs THEN each is forecast, planned, applied and recorded', async () => {
+    const ctx = context();
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => [r.workload, r.ok, r.applied]), [['api', true, true], ['web', true, true], ['worker', true, true]]);
+    assert.deepEqual(ctx.deployer.calls.filter((c) => c.method === 'apply').map((c) => c.workloads), [['api'], ['web'], ['worker']]);
+    assert.equal(ctx.deployer.appliedPlan('web')?.generations.length, 2);
+    assert.deepEqual(results[1].changes.map((c) => c.op), ['create', 'create']);
+    assert.equal(results[1].forecastSummary?.model, 'stub-flat');
+    assert.deepEqual(ctx.records.forecasts.map((f) => f.workload), ['api', 'web', 'worker']);
+    assert.equal(ctx.records.decisions.length, 3);
+    assert.ok(ctx.sink.codes().includes('run.finished'));
+  });
+
+  it('GIVEN the apply of one workload fails WHEN a tick runs THEN the others are applied and the failed one keeps its fleet', async () => {
+    const ctx = context();
+    const before = workloadPlan('web', [generation('web-g0', { running: 7, minReplicas: 7 })]);
+    ctx.deployer.seed(before);
+    ctx.deployer.failNext('apply', 'web', new Error('googleapi: Error 400: Invalid value for field machineType'));
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    const web = results.find((r) => r.workload === 'web')!;
+    assert.equal(web.ok, false);
+    assert.equal(web.applied, false);
+    assert.match(web.error!, /^apply: .*machineType/);
+    assert.deepEqual(ctx.deployer.appliedPlan('web'), before, 'the failed workload is left as it was');
+    assert.deepEqual(results.filter((r) => r.ok).map((r) => r.workload), ['api', 'worker']);
+    assert.ok(ctx.deployer.appliedPlan('api') && ctx.deployer.appliedPlan('worker'));
+    assert.ok(ctx.sink.events.some((e) => e.code === 'workload.failed' && e.labels?.workload === 'web'));
+  });
+
+  it('GIVEN history that stopped arriving an hour ago WHEN a tick runs THEN nothing is applied and the hold is recorded as a decision', async () => {
+    const ctx = context({ config: shadowscaleConfig(['web']), history: historyEndingAt(3_600_000) });
+
+    const [web] = await runOnce(ctx, new AbortController().signal);
+
+    assert.equal(web.ok, true, 'a stale forecast is a decision, not a failure');
+    assert.equal(web.applied, false);
+    assert.deepEqual(web.decisions.map((d) => d.code), ['hold.stale-forecast']);
+    assert.equal(ctx.deployer.calls.filter((c) => c.method === 'apply').length, 0);
+    assert.equal((ctx.plan as ReturnType<typeof stubPlanner>).inputs.length, 0, 'a stale workload is not planned');
+    assert.deepEqual(ctx.records.decisions[0].decisions.map((d) => d.code), ['hold.stale-forecast']);
+  });
+
+  it('GIVEN one history source throws WHEN a tick runs THEN only that workload fails and the planner never sees it', async () => {
+    const fresh = historyEndingAt(60_000);
+    const ctx = context({
+      history: (w) => (w.name === 'api' ? { read: async () => { throw new ShadowscaleError('input', 'input.column', 'api.csv: column "value" not found'); } } : fresh(w)),
+    });
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => r.ok), [false, true, true]);
+    assert.equal(results[0].errorKind, 'input');
+    const planned = (ctx.plan as ReturnType<typeof stubPlanner>).inputs[0].config.workloads.map((w) => w.name);
+    assert.deepEqual(planned, ['web', 'worker']);
+  });
+
+  it('GIVEN the planner throws for one workload only WHEN a tick runs THEN each is planned alone and the others still apply', async () => {
+    const inner = stubPlanner();
+    const ctx = context({
+      plan: (input) => {
+        if (input.config.workloads.some((w) => w.name === 'worker')) throw new Error('no placement fits worker');
+        return inner(input);
+      },
+    });
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => [r.workload, r.ok]), [['api', true], ['web', true], ['worker', false]]);
+    assert.match(results[2].error!, /no placement fits worker/);
+    assert.ok(ctx.sink.codes().includes('plan.isolating'));
+  });
+
+  it('GIVEN a plan whose weights do not sum to 1000 WHEN a tick runs THEN it is refused as unsafe and not applied', async () => {
+    const ctx = context({
+      config: shadowscaleConfig(['web']),
+      plan: (input) => ({ plan: { version: 1, createdAt: input.now.toISOString(), workloads: [workloadPlan('web', [generation('web-g1', { weight: 600 })])] }, decisions: [] }),
+    });
+
+    const [web] = await runOnce(ctx, new AbortController().signal);
+
+    assert.equal(web.ok, false);
+    assert.equal(web.errorKind, 'unsafe');
+    assert.match(web.error!, /weights sum to 600, expected 1000/);
+    assert.equal(ctx.deployer.calls.filter((c) => c.method === 'apply').length, 0);
+  });
+
+  it('GIVEN preview mode WHEN a tick runs THEN the deployer previews and the fleet is unchanged', async () => {
+    const ctx = context({ mode: 'preview', config: shadowscaleConfig(['web']) });
+
+    const [web] = await runOnce(ctx, new AbortController().signal);
+
+    assert.equal(web.applied, false);
+    assert.deepEqual(web.changes.map((c) => c.op), ['create', 'create']);
+    assert.equal(ctx.deployer.appliedPlan('web'), undefined);
+  });
+
+  it('GIVEN an apply that hangs WHEN the tick signal aborts THEN the apply is cancelled and the workload reported as cancelled', async () => {
+    const ctx = context({ config: shadowscaleConfig(['web']) });
+    ctx.deployer.hang('web');
+    const controller = new AbortController();
+
+    const running = runOnce(ctx, controller.signal);
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort(new Error('received SIGTERM'));
+    const [web] = await running;
+
+    assert.equal(ctx.deployer.cancelled, 1);
+    assert.equal(web.ok, false);
+    assert.equal(web.errorKind, 'cancelled');
+    assert.match(web.error!, /SIGTERM/);
+    assert.equal(ctx.deployer.appliedPlan('web'), undefined);
+  });
+
+  it('GIVEN the records store fails WHEN a tick runs THEN the applied workload stays ok with a warning', async () => {
+    const ctx = context({ config: shadowscaleConfig(['web']) });
+    ctx.records.failWith = new Error('database is locked');
+
+    const [web] = await runOnce(ctx, new AbortController().signal);
+
+    assert.equal(web.ok, true);
+    assert.equal(web.applied, true);
+    assert.match(web.warnings[0], /records not saved: Error: database is locked/);
+  });
+
+  it('GIVEN a shard WHEN a tick runs THEN only the owned workloads are touched', async () => {
+    const ctx = context({ workloads: ['worker'] });
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => r.workload), ['worker']);
+    assert.deepEqual(ctx.deployer.calls.filter((c) => c.method === 'apply').map((c) => c.workloads), [['worker']]);
+  });
+});
+
+describe('run-once helpers', () => {
+  it('GIVEN a forecast WHEN summarised THEN next and peak are per level and the peak time is that of the top level', () => {
+    const s = summarizeForecast({ model: 'm', stepMs: 60_000, origin: 10, originTime: NOW.toISOString(), horizon: 3, quantiles: { '0.95': [5, 9, 7], '0.5': [3, 4, 2] } });
+    assert.deepEqual(s.levels, ['0.5', '0.95']);
+    assert.deepEqual(s.next, { '0.5': 3, '0.95': 5 });
+    assert.deepEqual(s.peak, { '0.5': 4, '0.95': 9 });
+    assert.equal(s.peakAt, new Date(NOW.getTime() + 60_000).toISOString());
+  });
+
+  it('GIVEN a tick and a series step WHEN the stale limit is computed THEN it is the larger of two ticks and three steps', () => {
+    assert.equal(staleLimitMs(300, 60_000), 600_000);
+    assert.equal(staleLimitMs(60, 3_600_000), 10_800_000);
+  });
+
+  it('GIVEN a horizon that is not a whole number of steps WHEN converted THEN it rounds up', () => {
+    assert.equal(horizonSteps(3600, 420_000), 9);
+  });
+
+  it('GIVEN a plan with no generation WHEN checked THEN it is refused because it would delete the fleet', () => {
+    assert.match(checkPlanInvariants(workloadPlan('w', []), workloadConfig('w')).join(), /delete the whole fleet/);
+  });
+
+  it('GIVEN a plan over the VM guardrail WHEN checked THEN the problem names both numbers', () => {
+    const plan = workloadPlan('w', [generation('g1', { running: 40, minReplicas: 40, suspended: 20 })]);
+    assert.match(checkPlanInvariants(plan, workloadConfig('w')).join(), /60 VMs, over the guardrail maxVms 50/);
+  });
+});
