@@ -4,6 +4,12 @@
  */
 import { Command } from 'commander';
 import { ShadowscaleError, describeError } from '../automation/errors';
+import { backtestCommand } from './backtest';
+import { forecastCommand } from './forecast';
+import { jobCommand } from './job';
+import { previewCommand } from './preview';
+import { replayCommand } from './replay';
+import { runCommand } from './run';
 import { validateCommand } from './validate';
 
 export function buildProgram(): Command {
@@ -11,7 +17,9 @@ export function buildProgram(): Command {
     .description('Scale Google Cloud services before demand arrives: calibrated forecasts, shadow MIGs with standby pools, applied with the Pulumi Automation API.')
     .version(require('../package.json').version as string)
     .showHelpAfterError();
-  program.addCommand(validateCommand());
+  for (const command of [forecastCommand(), backtestCommand(), replayCommand(), runCommand(), jobCommand(), previewCommand(), validateCommand()]) {
+    program.addCommand(command);
+  }
   return program;
 }
 
