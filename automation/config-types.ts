@@ -118,6 +118,12 @@ export interface ShadowscaleConfig {
   version: 1;
   project?: string;
   tickSec: number;
+  /**
+   * The time plans are made for: undefined is the system clock (production); "history-end"
+   * plans as of the newest history point (replayed or bundled histories, what-if previews);
+   * an ISO time plans as of that time.
+   */
+  planAt?: string;
   quantiles: number[];
   totalGuardrails: { maxVms: number; maxSpendPerHour: number };
   recordsPath: string;

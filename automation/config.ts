@@ -97,6 +97,7 @@ export const configSchema = {
     version: { const: 1 },
     project: { type: 'string' },
     tick: duration,
+    planAt: { anyOf: [{ const: 'history-end' }, { type: 'string', format: 'date-time' }] },
     quantiles: { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } },
     records: { type: 'string' },
     limits: { type: 'object', additionalProperties: false, properties: { maxVms: { type: 'integer', minimum: 1 }, maxSpendPerHour: positive } },
@@ -133,6 +134,7 @@ function expectedText(e: ErrorObject): string {
       return pattern === duration.pattern ? 'expected a duration such as 30s, 5m, 1h30m' : `expected text matching ${pattern}`;
     }
     case 'format': return 'expected an ISO 8601 date-time such as 2026-12-01T10:00:00Z';
+    case 'anyOf': return 'expected "history-end" or an ISO 8601 date-time such as 2026-12-01T10:00:00Z';
     case 'type': return `expected ${(e.params as { type: string }).type}`;
     case 'const': return `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
     case 'minItems': return `expected at least ${(e.params as { limit: number }).limit} item(s)`;
@@ -187,7 +189,7 @@ interface RawWorkload {
   priority?: number; horizon?: string; contentionThreshold?: number;
 }
 interface RawConfig {
-  version: 1; project?: string; tick?: string; quantiles?: number[]; records?: string;
+  version: 1; project?: string; tick?: string; planAt?: string; quantiles?: number[]; records?: string;
   limits?: { maxVms?: number; maxSpendPerHour?: number };
   deployer?: { kind?: 'sim' | 'pulumi'; backend?: string; secretsProvider?: string; stackPrefix?: string; concurrency?: number; retries?: number };
   workloads: RawWorkload[];
@@ -272,6 +274,7 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
     version: 1,
     project: raw.project,
     tickSec: sec(raw.tick, 900, 'tick'),
+    planAt: raw.planAt === undefined || raw.planAt === 'history-end' ? raw.planAt : new Date(raw.planAt).toISOString(),
     quantiles: raw.quantiles ?? [0.5, 0.9, 0.95, 0.99],
     totalGuardrails: { maxVms: raw.limits?.maxVms ?? Infinity, maxSpendPerHour: raw.limits?.maxSpendPerHour ?? Infinity },
     recordsPath: raw.records ? resolve(base, raw.records) : resolve('.shadowscale', 'records.duckdb'),

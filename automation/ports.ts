@@ -40,6 +40,8 @@ export interface RecordsStore {
   saveModel(record: Omit<ModelRecord, 'version'>): Promise<ModelRecord>;
   latestModel(workload: string): Promise<ModelRecord | undefined>;
   saveForecast(workload: string, forecast: QuantileForecast, createdAt: string): Promise<void>;
+  /** The newest saved forecast of a workload, to score against the actuals that came since. */
+  latestForecast(workload: string): Promise<(QuantileForecast & { createdAt: string }) | undefined>;
   saveDecisions(decisions: Decision[], at: string): Promise<void>;
   close(): Promise<void>;
 }

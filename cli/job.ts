@@ -8,7 +8,6 @@ import { loadConfig } from '../automation/config';
 import { parseDuration } from '../automation/duration';
 import { inputError } from '../automation/errors';
 import { createLogger, loggerSink } from '../automation/log';
-import { systemClock } from '../automation/ports';
 import { jobExitCode, shardWorkloads, taskFromEnv } from '../automation/modes/job';
 import { runOnce } from '../automation/modes/run-once';
 import { abortOnSignals } from '../automation/modes/signals';
@@ -39,7 +38,7 @@ export function jobCommand(): Command {
       const sink = loggerSink(createLogger({ labels: { command: 'job', task: `${task.index}/${task.count}` } }));
       sink.emit({ code: 'job.shard', severity: 'INFO', message: `task ${task.index} of ${task.count}: ${workloads.length} workload(s): ${workloads.join(', ') || 'none'}` });
       const shutdown = abortOnSignals(process, sink);
-      const ctx = buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: 'apply', workloads, clock: systemClock, sink, maxRunMs: taskTimeoutMs + 60_000 });
+      const ctx = await buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: 'apply', workloads, sink, maxRunMs: taskTimeoutMs + 60_000 });
       const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(Math.max(1_000, taskTimeoutMs - SHUTDOWN_MARGIN_MS))]);
       try {
         const results = await runOnce(ctx, signal);

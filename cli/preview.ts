@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig, parseConfig } from '../automation/config';
 import { createLogger, loggerSink } from '../automation/log';
-import { systemClock } from '../automation/ports';
+import { resolvePlanClock } from '../automation/modes/clock';
 import { buildPreview, readFileAtRef } from '../automation/modes/preview';
 import { abortOnSignals } from '../automation/modes/signals';
 import { createDeployer, forecastFn, historyFor, offlinePreviewFn, planFn } from '../automation/modes/wiring';
@@ -33,18 +33,20 @@ export function previewCommand(): Command {
       const sink = loggerSink(createLogger({ labels: { command: 'preview' } }));
       const shutdown = abortOnSignals(process, sink);
       try {
+        const { clock, note } = await resolvePlanClock(config, historyFor, shutdown.signal);
+        if (note) sink.emit({ code: 'run.clock', severity: 'NOTICE', message: note });
         const preview = await buildPreview({
           config,
           baseConfig,
           baseRef: flags.base,
-          clock: systemClock,
+          clock,
           history: historyFor,
           forecast: forecastFn,
           plan: planFn(config),
           sink,
           changes: flags.offline
             ? { kind: 'offline', offlinePreview: offlinePreviewFn() }
-            : { kind: 'pulumi', deployer: createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock: systemClock, sink }) },
+            : { kind: 'pulumi', deployer: createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock, sink }) },
         }, shutdown.signal);
         process.stdout.write(flags.format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : renderPrMarkdown(preview));
         if (preview.workloads.some((w) => w.error)) process.exitCode = 1;

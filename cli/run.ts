@@ -7,7 +7,6 @@ import { loadConfig } from '../automation/config';
 import { parseDuration } from '../automation/duration';
 import { inputError } from '../automation/errors';
 import { createLogger, loggerSink } from '../automation/log';
-import { systemClock } from '../automation/ports';
 import { runLoop } from '../automation/modes/loop';
 import { runOnce } from '../automation/modes/run-once';
 import { abortOnSignals } from '../automation/modes/signals';
@@ -38,7 +37,8 @@ export function runCommand(): Command {
       const tickTimeoutMs = flags.tickTimeout ? parseDuration(flags.tickTimeout, '--tick-timeout') : everyMs;
       const sink = loggerSink(createLogger({ labels: { command: 'run' } }));
       const shutdown = abortOnSignals(process, sink);
-      const ctx = buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: flags.previewOnly ? 'preview' : 'apply', clock: systemClock, sink, maxRunMs: tickTimeoutMs });
+      const ctx = await buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: flags.previewOnly ? 'preview' : 'apply', sink, maxRunMs: tickTimeoutMs });
+      if (ctx.note) sink.emit({ code: 'run.clock', severity: 'NOTICE', message: ctx.note });
       let lastFailed = false;
       try {
         await runLoop(async (signal) => {

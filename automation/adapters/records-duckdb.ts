@@ -99,12 +99,17 @@ export class DuckDbRecordsStore implements RecordsStore {
     }
   }
 
-  /** The forecasts saved for a workload, oldest first (for accuracy feedback and reports). */
-  async forecasts(workload: string): Promise<(QuantileForecast & { createdAt: string })[]> {
+  async latestForecast(workload: string): Promise<(QuantileForecast & { createdAt: string }) | undefined> {
+    return (await this.forecasts(workload, 1))[0];
+  }
+
+  /** The forecasts saved for a workload, oldest first (or the newest `limit`, newest first). */
+  async forecasts(workload: string, limit?: number): Promise<(QuantileForecast & { createdAt: string })[]> {
+    const order = limit === undefined ? 'created_at, origin' : 'created_at DESC, origin DESC';
     const reader = await this.connection.runAndReadAll(
       `SELECT created_at, model, origin, origin_time, step_ms, horizon, CAST(quantiles AS VARCHAR) AS q, CAST(params AS VARCHAR) AS p
-       FROM forecasts WHERE workload = $1 ORDER BY created_at, origin`,
-      [workload],
+       FROM forecasts WHERE workload = $1 ORDER BY ${order}${limit === undefined ? '' : ' LIMIT $2'}`,
+      limit === undefined ? [workload] : [workload, limit],
     );
     return reader.getRowObjectsJS().map((r) => ({
       createdAt: String(r['created_at']),

@@ -21,8 +21,18 @@ export type ForecastFn = (
   // No `at`: the forecast starts where the history ends, so a stale history shows as a stale
   // forecast. No events: the planner applies configured events, and applying them twice would
   // multiply demand twice.
-  options: { horizon: number; quantiles: number[]; signal?: AbortSignal },
-) => Promise<QuantileForecast>;
+  // `model`: the registry's recorded model kind; undefined runs selection.
+  options: { horizon: number; quantiles: number[]; model?: string; signal?: AbortSignal },
+) => Promise<QuantileForecast & { selection?: Record<string, { score: number; calibrationOrigins: number }>; trainEnd?: number }>;
+
+/** The model registry's part of a tick (automation/modes/model-registry.ts). */
+export interface ModelRegistryHooks {
+  choose(workload: string, series: Series, now: Date): Promise<{ model?: string; decision: { retrain: boolean; reason: string; message: string } }>;
+  record(workload: string, series: Series, forecast: Awaited<ReturnType<ForecastFn>>, now: Date): Promise<{ version: number; kind: string }>;
+}
+
+/** Called with the tick's fresh forecasts, e.g. to publish them as Cloud Monitoring metrics. */
+export type ForecastPublisher = (forecasts: { workload: string; forecast: QuantileForecast; at: Date }[], signal: AbortSignal) => Promise<string[]>;
 
 /** automation/plan.ts `planFleet`: pure, no I/O. */
 export type PlanFn = (input: { now: Date; config: ShadowscaleConfig; forecasts: Record<string, QuantileForecast>; state: FleetState }) => {
@@ -42,6 +52,10 @@ export interface RunContext {
   plan: PlanFn;
   validate?: ValidateFn;
   records: RecordsStore;
+  /** Reuse recorded models until a retrain trigger fires; without it, every tick selects. */
+  models?: ModelRegistryHooks;
+  /** Receives the fresh forecasts after planning; returns warnings. */
+  publish?: ForecastPublisher;
   sink: EventSink;
   /** "apply" changes the fleet; "preview" only asks the deployer what would change. */
   mode: 'apply' | 'preview';
@@ -201,11 +215,21 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
     try {
       signal.throwIfAborted();
       const series = await ctx.history(p.config).read({ end: now, signal });
+      const choice = ctx.models ? await ctx.models.choose(p.config.name, series, now) : undefined;
       const forecast = await ctx.forecast(series, {
         horizon: horizonSteps(p.config.horizonSec, series.stepMs),
         quantiles: ctx.config.quantiles,
+        model: choice?.model,
         signal,
       });
+      if (ctx.models && choice?.decision.retrain) {
+        try {
+          const record = await ctx.models.record(p.config.name, series, forecast, now);
+          emit({ code: 'model.trained', severity: 'NOTICE', message: `${p.config.name}: ${record.kind} selected and recorded as version ${record.version} (${choice.decision.message})`, labels: { workload: p.config.name }, data: { reason: choice.decision.reason } });
+        } catch (error) {
+          p.result.warnings.push(`model not recorded: ${describeError(error)}`);
+        }
+      }
       p.forecast = forecast;
       p.result.forecastSummary = summarizeForecast(forecast);
       const ageMs = forecastAgeMs(forecast, now);
@@ -260,6 +284,18 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
       fail(p, ctx.mode === 'apply' ? 'apply' : 'preview', signal.aborted ? cancelledError(signal, ctx.mode) : error);
     }
   });
+
+  const fresh = pending.filter((p) => p.result.ok && p.forecast && !p.result.decisions.some((d) => d.code === 'hold.stale-forecast'));
+  if (ctx.publish && fresh.length) {
+    try {
+      const warnings = await ctx.publish(fresh.map((p) => ({ workload: p.config.name, forecast: p.forecast!, at: now })), signal);
+      for (const w of warnings) emit({ code: 'forecast.publish-warning', severity: 'WARNING', message: w });
+    } catch (error) {
+      // The fleet is already right; a metric that did not reach Cloud Monitoring is a warning.
+      for (const p of fresh) p.result.warnings.push(`forecast not published: ${describeError(error)}`);
+      emit({ code: 'forecast.publish-failed', severity: 'WARNING', message: `forecasts not published: ${describeError(error)}` });
+    }
+  }
 
   return finish(ctx, pending, at);
 }

@@ -16,8 +16,14 @@ import { FileHistorySource } from '../../forecaster/sources/files';
 import { BigQueryHistorySource } from '../../forecaster/sources/bigquery';
 import { forecast } from '../../forecaster/index';
 import { planFleet } from '../plan';
+import { validatePlan } from '../validate';
+import { SimDeployer } from '../sim/deployer';
+import { DuckDbRecordsStore } from '../adapters/records-duckdb';
+import { MonitoringForecastPublisher } from '../adapters/monitoring-publisher';
+import { chooseModel, recordModel } from './model-registry';
+import { resolvePlanClock } from './clock';
 import { FileRecoveryMarkers, PulumiDeployer, localWorkspaceDriver, type StackOutputs } from '../adapters/pulumi-deployer';
-import type { ForecastFn, PlanFn, RunContext } from './run-once';
+import type { ForecastFn, ForecastPublisher, ModelRegistryHooks, PlanFn, RunContext, ValidateFn } from './run-once';
 
 export function historyFor(workload: WorkloadConfig): HistorySource {
   const h = workload.history;
@@ -68,9 +74,7 @@ export function stateDir(config: ShadowscaleConfig): string {
 }
 
 export function createDeployer(w: DeployerWiring): Deployer {
-  if (w.kind === 'sim') {
-    throw new ShadowscaleError('config', 'deployer.sim-unavailable', 'the simulator deployer is not wired yet (automation/sim has no Deployer); use --deployer pulumi or the replay command');
-  }
+  if (w.kind === 'sim') return new SimDeployer({ config: w.config, clock: w.clock });
   const { fleetProgram } = require('../../stacks/program') as typeof ProgramModule;
   const { fleetStateFromOutputs } = require('../../stacks/outputs') as typeof OutputsModule;
   const dir = stateDir(w.config);
@@ -103,10 +107,7 @@ export function offlinePreviewFn(): (current: FleetPlan | undefined, next: Fleet
   return (current, next) => offlinePreview(current, next);
 }
 
-/**
- * Until a records adapter (DuckDB / BigQuery) exists, forecasts and decisions are not kept;
- * the sink says so once per run rather than pretending.
- */
+/** For runs asked to keep no records: forecasts and decisions are logged, and the sink says so once. */
 export function unrecordedStore(sink: EventSink): RecordsStore {
   let warned = false;
   const warn = (): void => {
@@ -118,6 +119,7 @@ export function unrecordedStore(sink: EventSink): RecordsStore {
     saveModel: async (record) => ({ ...record, version: 0 }),
     latestModel: async () => undefined,
     saveForecast: async () => warn(),
+    latestForecast: async () => undefined,
     saveDecisions: async () => warn(),
     close: async () => {},
   };
@@ -129,21 +131,60 @@ export interface RunWiring {
   mode: RunContext['mode'];
   /** The shard this process owns; all workloads when undefined. */
   workloads?: readonly string[];
-  clock: Clock;
+  /** Default: the config's planAt (system clock, history end or a fixed time). */
+  clock?: Clock;
   sink: EventSink;
   maxRunMs?: number;
+  /** Keep records (models, forecasts, decisions) in the config's DuckDB file. Default true. */
+  records?: boolean;
 }
 
-export function buildRunContext(w: RunWiring): RunContext {
+/** The stack re-checks a plan just before acting: automation/validate.ts over one workload. */
+export function validateFn(): ValidateFn {
+  return (plan, { config, state }) => {
+    const fleet = { version: 1 as const, createdAt: state.observedAt, workloads: [plan] };
+    const scoped = { ...config, workloads: config.workloads.filter((w) => w.name === plan.workload) };
+    return validatePlan(fleet, scoped, state).map((v) => `${v.code}${v.generation ? ` (${v.generation})` : ''}: ${v.message}`);
+  };
+}
+
+export function registryHooks(records: RecordsStore): ModelRegistryHooks {
+  return {
+    choose: (workload, series, now) => chooseModel(records, workload, series, now),
+    record: (workload, series, forecast, now) => recordModel(records, workload, series, forecast, now),
+  };
+}
+
+/** Forecasts go to Cloud Monitoring only when the configuration names a project. */
+export function publisherFor(config: ShadowscaleConfig, sink: EventSink): ForecastPublisher | undefined {
+  if (!config.project) return undefined;
+  let publisher: MonitoringForecastPublisher | undefined;
+  return async (forecasts) => {
+    if (!publisher) {
+      const { MetricServiceClient } = require('@google-cloud/monitoring') as typeof import('@google-cloud/monitoring');
+      publisher = new MonitoringForecastPublisher({ client: new MetricServiceClient({ projectId: config.project }), projectId: config.project!, events: sink });
+    }
+    const result = await publisher.publish(forecasts);
+    return result.skipped ? [`${result.skipped} forecast point(s) not published (not newer than the last written point)`] : [];
+  };
+}
+
+export async function buildRunContext(w: RunWiring): Promise<RunContext & { note?: string }> {
   const workloads = w.workloads ?? w.config.workloads.map((x) => x.name);
+  const resolved = w.clock ? { clock: w.clock, note: undefined } : await resolvePlanClock(w.config, historyFor);
+  const records = w.records === false ? unrecordedStore(w.sink) : await DuckDbRecordsStore.open(w.config.recordsPath);
   return {
     config: w.config,
-    clock: w.clock,
-    deployer: createDeployer({ config: w.config, kind: w.deployerKind, workloads, clock: w.clock, sink: w.sink, maxRunMs: w.maxRunMs }),
+    clock: resolved.clock,
+    note: resolved.note,
+    deployer: createDeployer({ config: w.config, kind: w.deployerKind, workloads, clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs }),
     history: historyFor,
     forecast: forecastFn,
     plan: planFn(w.config),
-    records: unrecordedStore(w.sink),
+    validate: validateFn(),
+    records,
+    models: registryHooks(records),
+    publish: publisherFor(w.config, w.sink),
     sink: w.sink,
     mode: w.mode,
     workloads,

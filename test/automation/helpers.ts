@@ -149,6 +149,10 @@ export class MemoryRecords implements RecordsStore {
     if (this.failWith) throw this.failWith;
     this.forecasts.push({ workload, forecast, createdAt });
   }
+  async latestForecast(workload: string): Promise<(QuantileForecast & { createdAt: string }) | undefined> {
+    const f = this.forecasts.filter((x) => x.workload === workload).at(-1);
+    return f && { ...f.forecast, createdAt: f.createdAt };
+  }
   async saveDecisions(decisions: Decision[], at: string): Promise<void> {
     if (this.failWith) throw this.failWith;
     this.decisions.push({ decisions, at });

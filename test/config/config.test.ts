@@ -75,3 +75,13 @@ describe('shadowscale.yaml', () => {
     assert.throws(() => loadConfig('nope/shadowscale.yaml'), /nope\/shadowscale\.yaml: cannot read the configuration file \(ENOENT\)/);
   });
 });
+
+describe('shadowscale.yaml planAt', () => {
+  it('GIVEN planAt history-end or an ISO time WHEN parsed THEN it is kept; anything else is rejected naming planAt', () => {
+    assert.equal(parseConfig(minimal.replace('version: 1', 'version: 1\nplanAt: history-end'), 'c.yaml').planAt, 'history-end');
+    assert.equal(parseConfig(minimal.replace('version: 1', 'version: 1\nplanAt: 2026-12-01T10:00:00+01:00'), 'c.yaml').planAt, '2026-12-01T09:00:00.000Z');
+    assert.equal(parseConfig(minimal, 'c.yaml').planAt, undefined);
+    const err = configError(minimal.replace('version: 1', 'version: 1\nplanAt: tomorrow'));
+    assert.match(err.message, /planAt: expected "history-end" or an ISO 8601 date-time/);
+  });
+});

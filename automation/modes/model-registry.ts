@@ -1,0 +1,79 @@
+/**
+ * The model registry in a tick: reuse the workload's recorded model while it is fresh and
+ * accurate, and re-run selection (recording a new version) when a retrain trigger fires:
+ * no model yet, age, accuracy on the actuals that arrived since the last forecast, or a
+ * changepoint in the demand since the model was trained.
+ */
+import type { QuantileForecast, Series } from '../../forecaster/types';
+import { detectChangepoint, shouldRetrain, type RetrainDecision } from '../../forecaster/retrain';
+import { pinball } from '../../forecaster/metrics';
+import type { ModelRecord, RecordsStore } from '../ports';
+
+export interface RetrainPolicy {
+  /** A model older than this is retrained. */
+  maxAgeMs: number;
+  /** Retrain when the recent pinball loss exceeds the recorded one by this factor. */
+  accuracyThreshold: number;
+}
+
+export const DEFAULT_RETRAIN_POLICY: RetrainPolicy = { maxAgeMs: 24 * 3_600_000, accuracyThreshold: 1.5 };
+
+export interface ModelChoice {
+  /** The model kind to forecast with; undefined re-runs selection. */
+  model?: string;
+  record?: ModelRecord;
+  decision: RetrainDecision;
+  recentPinball?: number;
+}
+
+/** Mean pinball loss of a past forecast over the actuals now known (undefined if none yet). */
+export function recentPinball(past: QuantileForecast, series: Series): number | undefined {
+  let sum = 0;
+  let n = 0;
+  const first = Math.round((Date.parse(past.originTime) - series.startMs) / series.stepMs);
+  for (const [level, values] of Object.entries(past.quantiles)) {
+    const q = Number(level);
+    values.forEach((predicted, h) => {
+      const actual = series.values[first + h];
+      if (first + h >= 0 && first + h < series.values.length && Number.isFinite(actual) && Number.isFinite(predicted)) {
+        sum += pinball(actual, predicted, q);
+        n++;
+      }
+    });
+  }
+  return n ? sum / n : undefined;
+}
+
+export async function chooseModel(records: RecordsStore, workload: string, series: Series, now: Date, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<ModelChoice> {
+  const record = await records.latestModel(workload);
+  const past = record ? await records.latestForecast(workload) : undefined;
+  const recent = past && past.model === record?.kind ? recentPinball(past, series) : undefined;
+  const trainedUpTo = record ? Math.round((Date.parse(record.trainEnd) - series.startMs) / series.stepMs) : series.values.length;
+  const changepoint = record !== undefined && trainedUpTo < series.values.length && detectChangepoint(series.values, Math.max(0, trainedUpTo));
+  const decision = shouldRetrain({ record, now, recentScore: recent, changepointDetected: changepoint, ...policy });
+  return { model: decision.retrain ? undefined : record?.kind, record, decision, recentPinball: recent };
+}
+
+/** After a forecast made by selection: the new version of the workload's model. */
+export async function recordModel(
+  records: RecordsStore,
+  workload: string,
+  series: Series,
+  forecast: QuantileForecast & { selection?: Record<string, { score: number; calibrationOrigins: number }>; trainEnd?: number },
+  now: Date,
+): Promise<ModelRecord> {
+  const trainEnd = forecast.trainEnd ?? series.values.length;
+  const selection = forecast.selection ?? {};
+  const scores: Record<string, number> = {};
+  for (const [model, s] of Object.entries(selection)) scores[`pinball.${model}`] = s.score;
+  if (selection[forecast.model]) scores.pinball = selection[forecast.model].score;
+  return records.saveModel({
+    workload,
+    kind: forecast.model,
+    params: forecast.params ?? {},
+    trainStart: new Date(series.startMs).toISOString(),
+    trainEnd: new Date(series.startMs + trainEnd * series.stepMs).toISOString(),
+    scores,
+    createdAt: now.toISOString(),
+  });
+}

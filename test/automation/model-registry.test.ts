@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDbRecordsStore } from '../../automation/adapters/records-duckdb';
+import { chooseModel, recentPinball, recordModel } from '../../automation/modes/model-registry';
+import { resolvePlanClock } from '../../automation/modes/clock';
+import type { ShadowscaleConfig, WorkloadConfig } from '../../automation/config-types';
+import type { HistorySource } from '../../automation/ports';
+import type { QuantileForecast, Series } from '../../forecaster/types';
+
+const STEP = 300_000;
+const START = Date.parse('2026-11-01T00:00:00Z');
+
+function daily(days: number): Series {
+  const n = days * 288;
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = 100 + 40 * Math.sin((2 * Math.PI * i) / 288) + ((i * 7919) % 13) - 6;
+  return { name: 'gen', startMs: START, stepMs: STEP, values };
+}
+
+function forecastFrom(series: Series, model: string, level: number): QuantileForecast & { selection: Record<string, { score: number; calibrationOrigins: number }>; trainEnd: number } {
+  const at = series.values.length;
+  return {
+    model, stepMs: STEP, origin: at, originTime: new Date(START + at * STEP).toISOString(), horizon: 3,
+    quantiles: { '0.5': [level, level, level], '0.95': [level + 10, level + 10, level + 10] },
+    selection: { [model]: { score: 2, calibrationOrigins: 20 }, other: { score: 3, calibrationOrigins: 20 } }, trainEnd: at,
+  };
+}
+
+describe('model registry in a tick', () => {
+  let dir: string;
+  let store: DuckDbRecordsStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'registry-'));
+    store = await DuckDbRecordsStore.open(join(dir, 'records.duckdb'));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GIVEN no recorded model WHEN choosing THEN selection runs (no-model); AFTER recording, a fresh accurate model is reused', async () => {
+    const series = daily(3);
+    const now = new Date(START + series.values.length * STEP);
+    const first = await chooseModel(store, 'web', series, now);
+    assert.equal(first.decision.reason, 'no-model');
+    assert.equal(first.model, undefined);
+    const record = await recordModel(store, 'web', series, forecastFrom(series, 'mstl', 100), now);
+    assert.equal(record.version, 1);
+    assert.equal(record.scores.pinball, 2);
+    assert.equal(record.trainEnd, now.toISOString());
+    const again = await chooseModel(store, 'web', series, new Date(now.getTime() + 15 * 60_000));
+    assert.equal(again.decision.reason, 'fresh');
+    assert.equal(again.model, 'mstl');
+  });
+
+  it('GIVEN a recorded model older than a day WHEN choosing THEN it is retrained (stale)', async () => {
+    const series = daily(3);
+    const now = new Date(START + series.values.length * STEP);
+    await recordModel(store, 'web', series, forecastFrom(series, 'mstl', 100), now);
+    const later = await chooseModel(store, 'web', series, new Date(now.getTime() + 25 * 3_600_000));
+    assert.equal(later.decision.reason, 'stale');
+    assert.equal(later.model, undefined);
+  });
+
+  it('GIVEN the last forecast missed the actuals that came since WHEN choosing THEN accuracy triggers a retrain', async () => {
+    const history = daily(3);
+    const now = new Date(START + history.values.length * STEP);
+    await recordModel(store, 'web', history, forecastFrom(history, 'mstl', 100), now);
+    // A forecast of 10 000 for demand around 100: its pinball loss is far above the recorded 2.
+    await store.saveForecast('web', forecastFrom(history, 'mstl', 10_000), now.toISOString());
+    const grown = daily(3.02);
+    const choice = await chooseModel(store, 'web', grown, new Date(now.getTime() + 10 * 60_000));
+    assert.ok((choice.recentPinball ?? 0) > 100, `recent pinball ${choice.recentPinball}`);
+    assert.equal(choice.decision.reason, 'accuracy');
+  });
+
+  it('GIVEN a past forecast WHEN scoring it THEN only actuals after its origin count', () => {
+    const series = daily(1);
+    const past: QuantileForecast = { model: 'm', stepMs: STEP, origin: 10, originTime: new Date(START + 10 * STEP).toISOString(), horizon: 2, quantiles: { '0.5': [series.values[10], series.values[11]] } };
+    assert.equal(recentPinball(past, series), 0);
+    const future: QuantileForecast = { ...past, originTime: new Date(START + series.values.length * STEP).toISOString() };
+    assert.equal(recentPinball(future, series), undefined);
+  });
+});
+
+describe('plan clock', () => {
+  const workload = { name: 'web' } as WorkloadConfig;
+  const source: HistorySource = { read: async () => ({ name: 'h', startMs: START, stepMs: STEP, values: new Float64Array(10) }) };
+  const config = (planAt?: string) => ({ planAt, workloads: [workload] }) as unknown as ShadowscaleConfig;
+
+  it('GIVEN planAt history-end WHEN resolving THEN now is the step after the newest point, and says so', async () => {
+    const { clock, note } = await resolvePlanClock(config('history-end'), () => source);
+    assert.equal(clock.now().toISOString(), new Date(START + 10 * STEP).toISOString());
+    assert.match(note ?? '', /end of the history/);
+  });
+
+  it('GIVEN a fixed planAt or none WHEN resolving THEN the fixed time or the system clock is used', async () => {
+    assert.equal((await resolvePlanClock(config('2026-12-01T10:00:00.000Z'), () => source)).clock.now().toISOString(), '2026-12-01T10:00:00.000Z');
+    const system = (await resolvePlanClock(config(undefined), () => source)).clock.now().getTime();
+    assert.ok(Math.abs(system - Date.now()) < 60_000);
+  });
+});
