@@ -3,7 +3,12 @@
  * JSON: {origins: [{origin, time, quantiles, actuals}], scores, selected}.
  */
 import { Command } from 'commander';
-import { backtest } from '../forecaster';
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { backtest, type BacktestResult } from '../forecaster';
+import { timeAt } from '../forecaster/series';
+import type { Series } from '../forecaster/types';
+import { renderBacktestReport } from '../automation/render/report';
 import { addHistoryOptions, readHistoryFromFlags, type HistoryFlags } from './history-options';
 import { parseFormat, parsePositiveInt, parseQuantiles } from './forecast';
 import { createProgress } from './progress';
@@ -14,6 +19,7 @@ interface BacktestFlags extends HistoryFlags {
   quantiles?: string;
   models?: string;
   format?: string;
+  report?: string;
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : 'n/a');
@@ -38,6 +44,7 @@ export async function runBacktest(flags: BacktestFlags, out: NodeJS.WritableStre
       if (done === total) progress.stop();
     },
   });
+  if (flags.report) await writeBacktestReport(flags, series, result, horizon);
   if (format === 'json') {
     out.write(`${JSON.stringify({
       origins: result.origins.map((o) => ({ origin: o.origin, time: o.time, model: o.model, quantiles: o.quantiles, actuals: o.actuals })),
@@ -56,6 +63,22 @@ export async function runBacktest(flags: BacktestFlags, out: NodeJS.WritableStre
   out.write(`${[header, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n')}\n`);
 }
 
+async function writeBacktestReport(flags: BacktestFlags, series: Series, result: BacktestResult, horizon: number): Promise<void> {
+  // Only the backtested tail (with a horizon of context before it) is charted.
+  const from = Math.max(0, (result.origins[0]?.origin ?? 0) - horizon);
+  const html = await renderBacktestReport({
+    title: `Backtest of ${flags.valueColumn} in ${basename(flags.history ?? '')}`,
+    source: `shadowscale backtest ${process.argv.slice(3).join(' ')}`,
+    stepMs: series.stepMs,
+    series: Array.from(series.values.subarray(from), (v, i) => ({ t: timeAt(series, from + i), value: Number.isFinite(v) ? v : null })),
+    origins: result.origins,
+    scores: result.scores,
+    selected: result.selected,
+  });
+  writeFileSync(flags.report!, html);
+  process.stderr.write(`report written to ${flags.report}\n`);
+}
+
 export function backtestCommand(): Command {
   const cmd = new Command('backtest').description('Rolling-origin backtest of the candidate models on a history file');
   addHistoryOptions(cmd)
@@ -64,6 +87,7 @@ export function backtestCommand(): Command {
     .option('--quantiles <list>', 'quantile levels, comma separated', '0.5,0.9,0.95,0.99')
     .option('--models <list>', 'candidate models, comma separated (default: all but the opt-in ones)')
     .option('--format <fmt>', 'json or table (default: table at a terminal, json otherwise)')
+    .option('--report <file.html>', 'also write a self-contained HTML report with charts')
     .action(async (flags: BacktestFlags) => runBacktest(flags));
   return cmd;
 }

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { ShadowscaleError, describeError } from '../automation/errors';
 import { backtestCommand } from './backtest';
+import { demoCommand } from './demo';
 import { forecastCommand } from './forecast';
 import { jobCommand } from './job';
 import { previewCommand } from './preview';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .description('Scale Google Cloud services before demand arrives: calibrated forecasts, shadow MIGs with standby pools, applied with the Pulumi Automation API.')
     .version(require('../package.json').version as string)
     .showHelpAfterError();
-  for (const command of [forecastCommand(), backtestCommand(), replayCommand(), runCommand(), jobCommand(), previewCommand(), validateCommand()]) {
+  for (const command of [demoCommand(), forecastCommand(), backtestCommand(), replayCommand(), runCommand(), jobCommand(), previewCommand(), validateCommand()]) {
     program.addCommand(command);
   }
   return program;

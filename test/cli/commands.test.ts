@@ -1,0 +1,99 @@
+/**
+ * The command lines the issues name, run as a user runs them (node bin/shadowscale.js), from a
+ * scratch working directory so records land there.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'shadowscale.js');
+const EXAMPLE = join(ROOT, 'examples', 'shadowscale.yaml');
+
+function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function dailyCsv(file: string, days: number): void {
+  const lines = ['timestamp,value'];
+  const start = Date.parse('2026-10-01T00:00:00Z');
+  for (let i = 0; i < days * 288; i++) {
+    const v = 200 + 120 * Math.sin((2 * Math.PI * i) / 288) + ((i * 7919) % 17) - 8;
+    lines.push(`${new Date(start + i * 300_000).toISOString().replace('T', ' ').slice(0, 19)},${v.toFixed(2)}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+describe('command lines', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'shadowscale-cli-'));
+    dailyCsv(join(dir, 'daily.csv'), 6);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('GIVEN the embedded defaults WHEN `shadowscale demo` (npm start) runs THEN it backtests, applies one tick to the simulator with a standby shadow, records it and prints the offline preview', async () => {
+    const r = await run(['demo'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /## 1\. Backtest of web's history/);
+    assert.match(r.stdout, /\* = selected/);
+    assert.match(r.stdout, /### web: applied/);
+    assert.match(r.stdout, /web\/web-g2 \(shadow, standby\): 0 \/ [1-9]\d* \/ \d+, weight 0/, 'a standby shadow with a suspended pool');
+    assert.match(r.stdout, /<!-- shadowscale-preview -->/);
+    assert.ok(existsSync(join(dir, '.shadowscale', 'records.duckdb')), 'records kept under .shadowscale/');
+  });
+
+  it('GIVEN the example configuration WHEN previewing offline as markdown THEN the shadow MIG, its suspended pool, the weights and the resources to create are shown', async () => {
+    const r = await run(['preview', '--config', EXAMPLE, '--offline', '--format', 'markdown'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const shadow = r.stdout.split('\n').find((l) => l.startsWith('| `web-g2`'));
+    assert.ok(shadow, r.stdout);
+    const [running, suspended] = shadow.split('|')[5].split('/').map((x) => Number(x.trim()));
+    assert.equal(running, 0);
+    assert.ok(suspended > 0, shadow);
+    assert.match(shadow, /\| 0 \|$/, 'the standby shadow takes no traffic yet');
+    assert.match(r.stdout, /create \| `gcp:compute\/instanceGroupManager:InstanceGroupManager` \| `web-g2-mig`/);
+    assert.match(r.stdout, /create \| `gcp:compute\/uRLMap:URLMap`/);
+  });
+
+  it('GIVEN a history WHEN `forecast --format json` THEN it prints {model, step, origin, quantiles} with N values per level, and --at K uses rows before K only', async () => {
+    const args = ['forecast', '--history', join(dir, 'daily.csv'), '--value-column', 'value', '--time-column', 'timestamp', '--horizon', '12', '--quantiles', '0.5,0.9,0.99', '--format', 'json'];
+    const end = JSON.parse((await run(args, dir)).stdout);
+    assert.deepEqual(Object.keys(end).sort(), ['model', 'origin', 'quantiles', 'step']);
+    assert.equal(end.step, '5m');
+    assert.equal(end.origin, 6 * 288);
+    for (const q of ['0.5', '0.9', '0.99']) assert.equal(end.quantiles[q].length, 12);
+    const at = JSON.parse((await run([...args, '--at', '1000'], dir)).stdout);
+    assert.equal(at.origin, 1000);
+  });
+
+  it('GIVEN a history WHEN `backtest --format json --report` THEN origins carry quantiles and actuals, scores are per model, and the HTML report is written', async () => {
+    const report = join(dir, 'backtest.html');
+    const r = await run(['backtest', '--history', join(dir, 'daily.csv'), '--value-column', 'value', '--time-column', 'timestamp', '--horizon', '12', '--origins', '5', '--quantiles', '0.5,0.95', '--format', 'json', '--report', report], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.origins.length, 5);
+    for (const o of out.origins) {
+      assert.equal(o.actuals.length, 12);
+      assert.equal(o.quantiles['0.95'].length, 12);
+    }
+    assert.ok(Object.keys(out.scores).length >= 2);
+    assert.match(readFileSync(report, 'utf8'), /<figure data-chart="backtest"/);
+  });
+
+  it('GIVEN bad input WHEN a command runs THEN it exits 2 with one line naming the file and the column', async () => {
+    const r = await run(['forecast', '--history', join(dir, 'daily.csv'), '--value-column', 'nope', '--time-column', 'timestamp', '--horizon', '3', '--format', 'json'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /daily\.csv.*"nope"/);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
+    const bad = await run(['validate', '--config', join(dir, 'daily.csv')], dir);
+    assert.equal(bad.code, 2);
+  });
+});
