@@ -3,7 +3,7 @@
  * path in it and what was expected.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import type { ShadowscaleConfig, WorkloadConfig } from './config-types';
@@ -277,7 +277,8 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
     planAt: raw.planAt === undefined || raw.planAt === 'history-end' ? raw.planAt : new Date(raw.planAt).toISOString(),
     quantiles: raw.quantiles ?? [0.5, 0.9, 0.95, 0.99],
     totalGuardrails: { maxVms: raw.limits?.maxVms ?? Infinity, maxSpendPerHour: raw.limits?.maxSpendPerHour ?? Infinity },
-    recordsPath: raw.records ? resolve(base, raw.records) : resolve('.shadowscale', 'records.duckdb'),
+    // Next to the configuration, like the rest of a run's local state (automation/modes/wiring.ts stateDir).
+    recordsPath: resolve(base, raw.records ?? join('.shadowscale', 'records.duckdb')),
     deployer: {
       kind: raw.deployer?.kind ?? (raw.project ? 'pulumi' : 'sim'),
       backendUrl: raw.deployer?.backend,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -40,14 +40,19 @@ describe('command lines', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('GIVEN the embedded defaults WHEN `shadowscale demo` (npm start) runs THEN it backtests, applies one tick to the simulator with a standby shadow, records it and prints the offline preview', async () => {
-    const r = await run(['demo'], dir);
+    // A copy of the example and its sample, so the records land in the scratch folder.
+    mkdirSync(join(dir, 'examples'));
+    mkdirSync(join(dir, 'samples'));
+    copyFileSync(EXAMPLE, join(dir, 'examples', 'shadowscale.yaml'));
+    copyFileSync(join(ROOT, 'samples', 'nab_cpu_asg_21d.csv'), join(dir, 'samples', 'nab_cpu_asg_21d.csv'));
+    const r = await run(['demo', '--config', join(dir, 'examples', 'shadowscale.yaml')], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /## 1\. Backtest of web's history/);
     assert.match(r.stdout, /\* = selected/);
     assert.match(r.stdout, /### web: applied/);
     assert.match(r.stdout, /web\/web-g2 \(shadow, standby\): 0 \/ [1-9]\d* \/ \d+, weight 0/, 'a standby shadow with a suspended pool');
     assert.match(r.stdout, /<!-- shadowscale-preview -->/);
-    assert.ok(existsSync(join(dir, '.shadowscale', 'records.duckdb')), 'records kept under .shadowscale/');
+    assert.ok(existsSync(join(dir, 'examples', '.shadowscale', 'records.duckdb')), 'records kept under .shadowscale/ next to the configuration');
   });
 
   it('GIVEN the example configuration WHEN previewing offline as markdown THEN the shadow MIG, its suspended pool, the weights and the resources to create are shown', async () => {
