@@ -9,13 +9,13 @@ import type * as ProgramModule from '../../stacks/program';
 import type * as OutputsModule from '../../stacks/outputs';
 import type * as OfflinePreviewModule from '../adapters/offline-preview';
 import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
-import type { FleetPlan } from '../fleet-plan';
+import type { Decision, FleetPlan } from '../fleet-plan';
 import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsStore } from '../ports';
 import { ShadowscaleError, inputError } from '../errors';
 import { FileHistorySource } from '../../forecaster/sources/files';
 import { BigQueryHistorySource } from '../../forecaster/sources/bigquery';
 import { forecast } from '../../forecaster/index';
-import { planFleet } from '../plan';
+import { costReport, planFleet } from '../plan';
 import { validatePlan } from '../validate';
 import { SimDeployer } from '../sim/deployer';
 import { DuckDbRecordsStore } from '../adapters/records-duckdb';
@@ -43,8 +43,24 @@ export function historyFor(workload: WorkloadConfig): HistorySource {
 
 export const forecastFn: ForecastFn = (series, options) => forecast(series, options);
 
+/**
+ * The planner, with its cost report as decisions: what each workload's shadows cost against the
+ * shortfall they are expected to avoid, and which never pay for themselves.
+ */
 export function planFn(config: ShadowscaleConfig): PlanFn {
-  return ({ now, config: shard, forecasts, state }) => planFleet({ now: now.toISOString(), config: shard, forecasts, state, tickMs: config.tickSec * 1000 });
+  return ({ now, config: shard, forecasts, state }) => {
+    const result = planFleet({ now: now.toISOString(), config: shard, forecasts, state, tickMs: config.tickSec * 1000 });
+    const costs = costReport({ config: shard, plan: result.plan, forecasts, now: now.toISOString() });
+    const costDecisions: Decision[] = costs
+      .filter((c) => c.shadowCostPerHour > 0 || c.recommendRemoval.length > 0)
+      .map((c) => ({
+        workload: c.workload,
+        code: c.recommendRemoval.length ? 'cost.remove-shadow' : 'cost.report',
+        message: c.message,
+        numbers: { shadowCostPerHour: c.shadowCostPerHour, shortfallAvoidedPerHour: c.shortfallAvoidedPerHour },
+      }));
+    return { plan: result.plan, decisions: [...result.decisions, ...costDecisions] };
+  };
 }
 
 /** Whether a process id is running on this host (signal 0 checks without sending anything). */
