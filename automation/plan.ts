@@ -18,11 +18,12 @@ import type { QuantileForecast } from '../forecaster/types';
 import type { ShadowscaleConfig, WorkloadConfig, PlacementConfig } from './config-types';
 import type { Decision, FleetPlan, FleetState, GenerationPlan, GenerationStatus, Placement, WorkloadPlan } from './fleet-plan';
 import { inputError } from './errors';
+import { checkPlannerConfig } from './validate';
 import { viewForecast, type ForecastStep } from './planner/forecast-view';
 import { contentionProbability, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
 import { schedulesFromFloors } from './planner/schedules';
 import { criticalRatio, expectedExcess } from './planner/quantiles';
-import { capAutoscalers, trimToCaps, workloadSpendPerHour, workloadVms } from './planner/guardrails';
+import { capAutoscalers, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms } from './planner/guardrails';
 
 export type PlannerConfig = Pick<ShadowscaleConfig, 'workloads' | 'events' | 'totalGuardrails' | 'quantiles'>;
 
@@ -36,9 +37,20 @@ export interface PlannerInput {
   forecastMaxAgeMs?: number;
   /** Time until the next tick (how long a pool must last before the planner can refill it). Default 15 min. */
   tickMs?: number;
-  /** The last plan applied, for what the state does not carry (template versions, images). */
+  /**
+   * The last plan applied, for what the state does not carry (schedules, minReplicas). Optional:
+   * without it the planner derives what it can from the state (mirroring from `warming`, a
+   * serving floor of one VM, template versions when the state reports them) and says when it
+   * cannot.
+   */
   previous?: FleetPlan;
 }
+
+/**
+ * What the planner reads of a generation's status. `templateVersion` is not in GenerationStatus
+ * yet; when the state reports it, a template change is detected without the previous plan.
+ */
+type ObservedGeneration = GenerationStatus & { templateVersion?: string };
 
 export interface PlannerResult {
   plan: FleetPlan;
@@ -65,6 +77,9 @@ interface Ctx {
 export function planFleet(input: PlannerInput): PlannerResult {
   const nowMs = Date.parse(input.now);
   if (!Number.isFinite(nowMs)) throw inputError('input.planner-now', { field: 'now' }, `expected an ISO time, got "${input.now}"`);
+  // Settings that can never give a valid plan are rejected here too, not only at load time, so
+  // no caller can plan (and apply) from them.
+  checkPlannerConfig(input.config);
   const ctx: Ctx = {
     nowMs,
     now: new Date(nowMs).toISOString(),
@@ -101,25 +116,30 @@ function previousGeneration(ctx: Ctx, workload: string, name: string): Generatio
 }
 
 /** The plan of a generation exactly as the state reports it (used to hold and as a start). */
-function fromStatus(w: WorkloadConfig, s: GenerationStatus, ctx: Ctx): GenerationPlan {
+function fromStatus(w: WorkloadConfig, s: ObservedGeneration, ctx: Ctx): GenerationPlan {
   const prev = previousGeneration(ctx, w.name, s.name);
   const placementConfig = w.placements.find((p) => p.id === s.placementId);
   const placement = placementConfig ? toPlacement(placementConfig) : prev?.placement ?? { id: s.placementId, region: w.region, machineType: 'unknown', pricePerHour: 0, suspendedPricePerHour: 0, stoppedPricePerHour: 0 };
+  const maxReplicas = maxReplicasOf(w, placement);
+  // The state's own version wins over the previous plan's: it is what actually runs.
+  const template = s.templateVersion !== undefined ? { ...(prev?.instanceTemplate ?? templateOf(w, placement)), version: s.templateVersion } : prev?.instanceTemplate ?? templateOf(w, placement);
   return {
     name: s.name,
     role: s.role,
     state: s.state,
     placement,
-    instanceTemplate: prev?.instanceTemplate ?? templateOf(w, placement),
-    minReplicas: prev?.minReplicas ?? Math.min(s.running, s.weight > 0 ? 1 : 0),
-    maxReplicas: maxReplicasOf(w, placement),
+    instanceTemplate: template,
+    // A generation that carries traffic or warms keeps at least one VM whatever the autoscaler sees.
+    minReplicas: prev?.minReplicas ?? Math.min(maxReplicas, s.weight > 0 || s.state === 'warming' ? 1 : 0),
+    maxReplicas,
     targetUtilization: w.targetUtilization,
     running: s.running,
     suspended: s.suspended,
     stopped: s.stopped,
     scalingSchedules: prev?.scalingSchedules.map((x) => ({ ...x })) ?? [],
     weight: s.weight,
-    mirror: prev?.mirror ?? false,
+    // Warming is the mirrored state (see the lifecycle in DESIGN.md).
+    mirror: prev?.mirror ?? s.state === 'warming',
     since: s.since,
   };
 }
@@ -165,8 +185,12 @@ function setState(g: GenerationPlan, state: GenerationPlan['state'], ctx: Ctx): 
 
 // ---------------------------------------------------------------------------------------------
 
-function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: QuantileForecast | undefined, ctx: Ctx): WorkloadPlan {
+function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast: QuantileForecast | undefined, ctx: Ctx): WorkloadPlan {
   const sorted = [...status].sort((a, b) => a.name.localeCompare(b.name));
+  const unknownTemplates = sorted.filter((s) => s.templateVersion === undefined && !previousGeneration(ctx, w.name, s.name)).map((s) => s.name);
+  if (unknownTemplates.length) {
+    decide(ctx, w.name, 'state.template-unknown', `the fleet state reports no template version for ${unknownTemplates.join(', ')} and no previous plan names one: they are taken to run the configured ${w.templateVersion}, so a template change made since would not start a migration`, { generations: unknownTemplates.join(','), assumed: w.templateVersion });
+  }
   const gens = sorted.map((s) => fromStatus(w, s, ctx));
   const statusOf = new Map(sorted.map((s) => [s.name, s]));
   const plan: WorkloadPlan = { workload: w.name, region: w.region, port: w.port, healthCheckPath: w.healthCheckPath, generations: gens };
@@ -191,6 +215,9 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
   // configured target (fromStatus): without a forecast, plain reactive scaling is the floor.
   if (!view.ok) {
     decide(ctx, w.name, view.code, view.message, view.numbers);
+    // Guardrails still hold: a fleet found above its caps is trimmed, pools first.
+    applyWorkloadGuardrails(w, plan, ctx);
+    gens.sort((a, b) => a.name.localeCompare(b.name));
     return plan;
   }
   if (view.events.length) decide(ctx, w.name, 'forecast.event', `events raise the forecast: ${view.events.join(', ')}`, { events: view.events.join(',') });
@@ -281,14 +308,23 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
 
   const serving = gens.find((g) => g.role === 'primary' && g.state !== 'draining') ?? primary;
   balanceWeights(w, gens, serving, statusOf, failover, ctx);
+  applyWorkloadGuardrails(w, plan, ctx);
+  gens.sort((a, b) => a.name.localeCompare(b.name));
+  return plan;
+}
+
+/** The workload's VM and spend caps, and autoscalers that cannot grow past them. */
+function applyWorkloadGuardrails(w: WorkloadConfig, plan: WorkloadPlan, ctx: Ctx): void {
+  for (const [name, n] of trimToQuota(plan)) {
+    const g = plan.generations.find((x) => x.name === name)!;
+    decide(ctx, w.name, 'guardrail.quota', `${name} holds more VMs than the quota of ${g.placement.quotaVms} in ${g.placement.id}: ${n} VMs trimmed, pools first`, { quotaVms: g.placement.quotaVms ?? 0, trimmed: n }, name);
+  }
   const before = { vms: workloadVms(plan), spend: workloadSpendPerHour(plan) };
   const given = trimToCaps([plan], w.guardrails.maxVms, w.guardrails.maxSpendPerHour);
   if (given.size) {
     decide(ctx, w.name, 'guardrail.workload', `the plan asked for ${before.vms} VMs at ${before.spend.toFixed(2)}/h, above the workload's caps (${w.guardrails.maxVms} VMs, ${w.guardrails.maxSpendPerHour}/h): ${given.get(w.name)} VMs trimmed, pools first`, { vms: before.vms, spendPerHour: round(before.spend), maxVms: w.guardrails.maxVms, maxSpendPerHour: w.guardrails.maxSpendPerHour, trimmed: given.get(w.name) ?? 0 });
   }
   capAutoscalers(plan, w.guardrails.maxVms);
-  gens.sort((a, b) => a.name.localeCompare(b.name));
-  return plan;
 }
 
 function generationCount(s: GenerationStatus | undefined): number {
@@ -496,7 +532,7 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
     }
   }
   const owner = poolOwner;
-  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the resume latency), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min); autoscaler target ${sizing.targetUtilization} (median / q*)`, {
+  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the resume latency and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min); autoscaler target ${sizing.targetUtilization} (median / q*)`, {
     qStar: round(qStarOf(w, owner)), demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms,
     suspended: owner.suspended, stopped: owner.stopped, lastPoolProbability: round(sizing.pool.lastProbability),
     penaltyPerVmHour: w.unservedPenaltyPerVmHour, pricePerHour: owner.placement.pricePerHour, primaryCapVms, mode, targetUtilization: sizing.targetUtilization,

@@ -133,6 +133,7 @@ export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.ya
   const problems: string[] = [];
   const fail = (path: string, msg: string) => problems.push(`${path}: ${msg}`);
   let minimumVms = 0;
+  let minimumSpend = 0;
   config.workloads.forEach((w, i) => {
     const at = `workloads[${i}] (${w.name})`;
     if (!w.placements.length) fail(`${at}.placements`, 'expected at least one placement (the first is the primary\'s)');
@@ -147,9 +148,18 @@ export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.ya
       if (primary.quotaVms !== undefined && primary.quotaVms < 1) fail(`${at}.placements[0].quotaVms`, `the primary placement needs quota for at least 1 VM, got ${primary.quotaVms}`);
       if (g.maxSpendPerHour < primary.pricePerHour) fail(`${at}.guardrails.maxSpendPerHour`, `${g.maxSpendPerHour}/h cannot pay for one running VM at ${primary.pricePerHour}/h`);
     }
+    const ids = new Set<string>();
     w.placements.forEach((p, j) => {
       if (!(p.pricePerHour > 0) || p.suspendedPricePerHour < 0 || p.stoppedPricePerHour < 0) fail(`${at}.placements[${j}]`, 'expected a positive running price and non-negative pool prices');
+      // Generations are matched to placements by id: two with one id make the plan ambiguous.
+      if (ids.has(p.id)) fail(`${at}.placements[${j}].id`, `"${p.id}" is used by an earlier placement; expected unique ids`);
+      ids.add(p.id);
     });
+    for (const field of ['bootSec', 'resumeSec', 'startSec'] as const) {
+      if (!(w.latencies[field] >= 0)) fail(`${at}.latencies.${field}`, `expected a duration >= 0 s, got ${w.latencies[field]}`);
+    }
+    if (!(g.drainSec >= 0)) fail(`${at}.guardrails.drainSec`, `expected a duration >= 0 s, got ${g.drainSec}`);
+    if (primary) minimumSpend += primary.pricePerHour;
     if (!(w.unservedPenaltyPerVmHour > 0)) fail(`${at}.unservedPenaltyPerVmHour`, 'expected a positive penalty (the newsvendor needs it)');
     if (!(w.contentionThreshold > 0 && w.contentionThreshold < 1)) fail(`${at}.contentionThreshold`, `expected a probability in (0, 1), got ${w.contentionThreshold}`);
     if (!(w.targetUtilization > 0 && w.targetUtilization <= 1)) fail(`${at}.targetUtilization`, `expected (0, 1], got ${w.targetUtilization}`);
@@ -158,6 +168,16 @@ export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.ya
   if (config.totalGuardrails.maxVms < minimumVms) {
     fail('totalGuardrails.maxVms', `${config.totalGuardrails.maxVms} VMs cannot give each of the ${minimumVms} workloads one serving VM`);
   }
+  if (config.totalGuardrails.maxSpendPerHour < minimumSpend - EPS) {
+    fail('totalGuardrails.maxSpendPerHour', `${config.totalGuardrails.maxSpendPerHour}/h cannot pay for one running VM per workload in its primary placement (${minimumSpend}/h)`);
+  }
+  config.events.forEach((e, i) => {
+    const at = `events[${i}] (${e.name})`;
+    if (!Number.isFinite(Date.parse(e.start))) fail(`${at}.start`, `expected an ISO time, got "${e.start}"`);
+    if (!(e.durationSec > 0)) fail(`${at}.durationSec`, `expected a positive duration, got ${e.durationSec}`);
+    if (!(e.multiplier >= 0) || !Number.isFinite(e.multiplier)) fail(`${at}.multiplier`, `expected a finite multiplier >= 0, got ${e.multiplier}`);
+    if (e.workload !== undefined && !config.workloads.some((w) => w.name === e.workload)) fail(`${at}.workload`, `"${e.workload}" is not a configured workload`);
+  });
   if (problems.length) {
     throw new ShadowscaleError('config', 'config.planner', `${file}: ${problems.join('; ')}`, { problems });
   }

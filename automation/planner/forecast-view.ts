@@ -15,7 +15,13 @@ export interface ForecastStep {
 
 export type ForecastView =
   | { ok: true; stepMs: number; steps: ForecastStep[]; ageMs: number; events: string[] }
-  | { ok: false; code: 'hold.missing-forecast' | 'hold.stale-forecast' | 'hold.nan-forecast' | 'hold.short-forecast'; message: string; numbers: Record<string, number | string> };
+  | { ok: false; code: 'hold.missing-forecast' | 'hold.stale-forecast' | 'hold.nan-forecast' | 'hold.short-forecast' | 'hold.uncalibrated-forecast'; message: string; numbers: Record<string, number | string> };
+
+/**
+ * The model name forecaster/online.ts gives a stand-in forecast (the last value at every level)
+ * made before there is history enough to calibrate: it says nothing about uncertainty.
+ */
+export const UNCALIBRATED_MODEL = 'insufficient-history';
 
 export function viewForecast(
   workload: string,
@@ -25,6 +31,9 @@ export function viewForecast(
   events: readonly EventConfig[],
 ): ForecastView {
   if (!forecast) return { ok: false, code: 'hold.missing-forecast', message: `no forecast for ${workload}: the fleet stays as it is (reactive autoscaling only)`, numbers: {} };
+  if (forecast.model === UNCALIBRATED_MODEL) {
+    return { ok: false, code: 'hold.uncalibrated-forecast', message: `forecast for ${workload} is a stand-in made before there was history enough to calibrate it: the fleet stays as it is (reactive autoscaling only)`, numbers: { model: forecast.model } };
+  }
   const originMs = Date.parse(forecast.originTime);
   const levels = Object.keys(forecast.quantiles).map(Number).filter((l) => l > 0 && l < 1).sort((a, b) => a - b);
   if (!Number.isFinite(originMs) || levels.length === 0 || !(forecast.stepMs > 0)) {

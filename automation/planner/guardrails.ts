@@ -67,6 +67,28 @@ export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPe
   return given;
 }
 
+/**
+ * Fits each generation into its placement's quota, pools first. Returns the VMs removed per
+ * generation (a state can be above a quota that the configuration has since lowered).
+ */
+export function trimToQuota(w: WorkloadPlan): Map<string, number> {
+  const given = new Map<string, number>();
+  for (const g of w.generations) {
+    const quota = g.placement.quotaVms;
+    if (quota === undefined) continue;
+    for (const field of ['stopped', 'suspended', 'running'] as const) {
+      const over = generationVms(g) - quota;
+      if (over <= 0) break;
+      const k = Math.min(over, g[field]);
+      g[field] -= k;
+      if (k) given.set(g.name, (given.get(g.name) ?? 0) + k);
+    }
+    g.minReplicas = Math.min(g.minReplicas, Math.max(g.running, 0));
+    for (const sch of g.scalingSchedules) sch.minRequiredReplicas = Math.min(sch.minRequiredReplicas, quota);
+  }
+  return given;
+}
+
 /** Caps each generation's autoscaler so it cannot grow past the workload's VM cap on its own. */
 export function capAutoscalers(w: WorkloadPlan, maxVms: number): void {
   for (const g of w.generations) {

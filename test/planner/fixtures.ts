@@ -55,8 +55,14 @@ export function forecastOf(median: (h: number) => number, opts: { originMs?: num
   return { model: 'test', stepMs: STEP, origin: 0, originTime: new Date(originMs).toISOString(), horizon, quantiles };
 }
 
-export function gen(over: Partial<GenerationStatus> & { name: string }): GenerationStatus {
-  return { role: 'primary', state: 'active', placementId: 'a/n2', running: 10, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: new Date(T0 - 86_400_000).toISOString(), ...over };
+/**
+ * A generation's status as the planner reads it. `templateVersion` is the field the planner asks
+ * GenerationStatus to carry (automation/plan.ts ObservedGeneration); the fixtures report it.
+ */
+export type ObservedStatus = GenerationStatus & { templateVersion?: string };
+
+export function gen(over: Partial<ObservedStatus> & { name: string }): ObservedStatus {
+  return { role: 'primary', state: 'active', placementId: 'a/n2', running: 10, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: new Date(T0 - 86_400_000).toISOString(), templateVersion: 'v1', ...over };
 }
 
 export function state(generations: GenerationStatus[], workloadName = 'web', atMs = T0): FleetState {
@@ -64,12 +70,12 @@ export function state(generations: GenerationStatus[], workloadName = 'web', atM
 }
 
 /** The state a fleet would report after applying `plan` with every generation healthy and at its floor. */
-export function stateAfter(plan: FleetPlan, atMs: number, overrides: (g: GenerationStatus) => GenerationStatus = (g) => g): FleetState {
+export function stateAfter(plan: FleetPlan, atMs: number, overrides: (g: ObservedStatus) => ObservedStatus = (g) => g): FleetState {
   return {
     observedAt: new Date(atMs).toISOString(),
     workloads: plan.workloads.map((w) => ({
       workload: w.workload,
-      generations: w.generations.map((g) => overrides({ name: g.name, role: g.role, state: g.state, placementId: g.placement.id, running: g.running, suspended: g.suspended, stopped: g.stopped, weight: g.weight, healthy: true, since: g.since })),
+      generations: w.generations.map((g) => overrides({ name: g.name, role: g.role, state: g.state, placementId: g.placement.id, running: g.running, suspended: g.suspended, stopped: g.stopped, weight: g.weight, healthy: true, since: g.since, templateVersion: g.instanceTemplate.version })),
     })),
   };
 }

@@ -3,6 +3,8 @@ import { costReport, planFleet, type PlannerInput } from '../../automation/plan'
 import { validatePlan, checkPlannerConfig } from '../../automation/validate';
 import { ShadowscaleError } from '../../automation/errors';
 import type { FleetPlan } from '../../automation/fleet-plan';
+import { viewForecast } from '../../automation/planner/forecast-view';
+import { sizeGeneration } from '../../automation/planner/sizing';
 import { T0, STEP, config, forecastOf, gen, iso, state, stateAfter, workload } from './fixtures';
 
 const codes = (r: { decisions: { code: string }[] }) => r.decisions.map((d) => d.code);
@@ -45,6 +47,18 @@ describe('planFleet: sizing by cost', () => {
     assert.ok(g.scalingSchedules.every((s) => s.durationSec >= 300 && s.timeZone === 'Etc/UTC'));
   });
 
+  it('GIVEN a rise at step 10 and a 1-minute resume at 1-minute steps WHEN sizing THEN the floor is raised from step 8: one step for the resume, one for the timing of the rise', () => {
+    const w = workload();
+    const view = viewForecast('web', forecastOf((h) => (h < 10 ? 100 : 200)), T0, 30 * 60_000, []);
+    assert.ok(view.ok);
+    const sizing = sizeGeneration({
+      steps: view.steps, stepMs: view.stepMs, capacityPerVm: 10, qStar: 0.95, latencies: w.latencies, tickMs: 15 * 60_000,
+      pricePerHour: 1, suspendedPricePerHour: 0.08, stoppedPricePerHour: 0.04, penaltyPerVmHour: 19, configuredUtilization: 0.6,
+    });
+    assert.equal(sizing.leadSteps, 2);
+    assert.deepEqual(sizing.floors.slice(6, 12), [11, 11, 22, 22, 22, 22]);
+  });
+
   it('GIVEN a falling forecast with a narrow spread WHEN planning THEN no pool VM is worth its price', () => {
     const r = planFleet(input({ forecasts: { web: forecastOf((h) => 100 - h, { spread: 0.001 }) } }));
     const g = genNamed(r.plan, 'web-g1')!;
@@ -79,6 +93,30 @@ describe('planFleet: holding the fleet', () => {
   it('GIVEN a forecast with a NaN WHEN planning THEN hold.nan-forecast', () => {
     const r = planFleet(input({ forecasts: { web: forecastOf((h) => (h === 3 ? Number.NaN : 100)) } }));
     assert.deepEqual(codes(r), ['hold.nan-forecast']);
+  });
+
+  it('GIVEN the stand-in forecast made before there is history to calibrate WHEN planning THEN hold.uncalibrated-forecast', () => {
+    const stand = { ...forecastOf(() => 500), model: 'insufficient-history' };
+    const r = planFleet(input({ forecasts: { web: stand } }));
+    assert.deepEqual(codes(r), ['hold.uncalibrated-forecast']);
+    assert.equal(held(r).running, 10);
+  });
+
+  it('GIVEN no forecast and a fleet above a lowered VM cap WHEN planning THEN it holds but trims to the cap, pools first, and says so', () => {
+    const w = workload();
+    w.guardrails.maxVms = 12;
+    const r = planFleet(input({ config: config([w]), forecasts: {}, state: state([gen({ name: 'web-g1', running: 10, suspended: 5 })]) }));
+    assert.deepEqual(codes(r), ['hold.missing-forecast', 'guardrail.workload']);
+    assert.deepEqual([held(r).running, held(r).suspended], [10, 2]);
+  });
+
+  it('GIVEN no forecast, no previous plan and a warming shadow WHEN planning THEN the shadow keeps mirroring and its one-VM floor', () => {
+    const st = state([gen({ name: 'web-g1' }), gen({ name: 'web-g2', role: 'shadow', state: 'warming', placementId: 'b/n2', running: 0, weight: 0 })]);
+    const r = planFleet(input({ forecasts: {}, state: st }));
+    const shadow = genNamed(r.plan, 'web-g2')!;
+    assert.equal(shadow.mirror, true);
+    assert.equal(shadow.minReplicas, 1);
+    assert.equal(genNamed(r.plan, 'web-g1')!.minReplicas, 1);
   });
 
   it('GIVEN the freeze switch WHEN planning THEN nothing changes and hold.freeze says why', () => {
@@ -194,6 +232,34 @@ describe('planFleet: migration and failover', () => {
     assert.equal(gens[0].weight, 1000);
   });
 
+  it('GIVEN no previous plan (the run loop) and a state that reports the running template WHEN the config names a new one THEN the migration runs to retirement and the old template is never rewritten in place', () => {
+    const cfg = config([workload({ templateVersion: 'v2' })]);
+    cfg.workloads[0].guardrails.maxWeightStepPerTick = 500;
+    let now = T0;
+    let st = state([gen({ name: 'web-g1', templateVersion: 'v1' })]);
+    const seen: string[] = [];
+    for (let tick = 0; tick < 12; tick++) {
+      now += 5 * 60_000;
+      const r = planFleet({ now: iso(now), config: cfg, forecasts: { web: forecastOf(() => 100, { originMs: now + STEP }) }, state: st });
+      assert.deepEqual(validatePlan(r.plan, cfg, st), [], `tick ${tick}`);
+      const old = genNamed(r.plan, 'web-g1');
+      if (old) assert.equal(old.instanceTemplate.version, 'v1', `tick ${tick}: web-g1 keeps its template`);
+      seen.push(...codes(r));
+      st = stateAfter(r.plan, now);
+    }
+    assert.ok(!seen.includes('state.template-unknown'));
+    for (const c of ['migrate.create-successor', 'migrate.takeover', 'generation.retire']) assert.ok(seen.includes(c), `missing ${c}`);
+  });
+
+  it('GIVEN no previous plan and a state without template versions WHEN planning THEN it says it assumes the configured template', () => {
+    const bare = gen({ name: 'web-g1' });
+    delete bare.templateVersion;
+    const r = planFleet(input({ state: state([bare]) }));
+    const d = r.decisions.find((x) => x.code === 'state.template-unknown');
+    assert.ok(d, codes(r).join(','));
+    assert.equal(d.numbers.assumed, 'v1');
+  });
+
   it('GIVEN an unhealthy primary and a healthy shadow WHEN planning THEN all weight moves to the shadow at once and it resumes its pool', () => {
     const st = state([gen({ name: 'web-g1', running: 10, healthy: false }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 12, weight: 0 })]);
     const r = planFleet(input({ state: st }));
@@ -273,6 +339,22 @@ describe('checkPlannerConfig', () => {
     const w = workload();
     w.guardrails.maxSpendPerHour = 0.5;
     assert.throws(() => checkPlannerConfig(config([w])), /guardrails\.maxSpendPerHour: 0\.5\/h cannot pay for one running VM/);
+  });
+
+  it('GIVEN two placements with one id, a negative latency and an event for an unknown workload WHEN checking THEN each problem names its field', () => {
+    const w = workload();
+    w.placements[1] = { ...w.placements[1], id: w.placements[0].id };
+    w.latencies.resumeSec = -1;
+    const cfg = config([w], { events: [{ name: 'sale', workload: 'api', start: iso(T0), durationSec: 600, multiplier: 2 }] });
+    assert.throws(() => checkPlannerConfig(cfg), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'config'
+      && /placements\[1\]\.id: "a\/n2" is used by an earlier placement/.test(e.message)
+      && /latencies\.resumeSec: expected a duration >= 0 s, got -1/.test(e.message)
+      && /events\[0\] \(sale\)\.workload: "api" is not a configured workload/.test(e.message));
+  });
+
+  it('GIVEN a total spend cap below one VM per workload WHEN planning THEN planFleet rejects the config naming totalGuardrails.maxSpendPerHour', () => {
+    const cfg = config([workload()], { totalGuardrails: { maxVms: 10, maxSpendPerHour: 0.5 } });
+    assert.throws(() => planFleet(input({ config: cfg })), /totalGuardrails\.maxSpendPerHour: 0\.5\/h cannot pay for one running VM per workload/);
   });
 
   it('GIVEN a valid config WHEN checking THEN it passes', () => {

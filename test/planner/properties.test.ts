@@ -11,7 +11,7 @@ import { vmsFor } from '../../automation/planner/sizing';
 import { quantileAt, quantilePoints } from '../../automation/planner/quantiles';
 import type { FleetPlan, FleetState } from '../../automation/fleet-plan';
 import type { WorkloadConfig } from '../../automation/config-types';
-import { LEVELS, STEP, T0, config, forecastOf, iso, stateAfter, workload } from './fixtures';
+import { LEVELS, STEP, T0, config, forecastOf, gen, iso, stateAfter, workload } from './fixtures';
 
 const tickArb = fc.record({
   level: fc.double({ min: 0, max: 400, noNaN: true }),
@@ -20,6 +20,8 @@ const tickArb = fc.record({
   primaryUnhealthy: fc.boolean(),
   readiness: fc.double({ min: 0, max: 1, noNaN: true }),
   bumpTemplate: fc.boolean(),
+  // Mostly usable forecasts, sometimes one the planner must not act on.
+  forecastKind: fc.constantFrom('ok', 'ok', 'ok', 'missing', 'stale', 'nan'),
 });
 
 const workloadArb = fc.record({
@@ -48,20 +50,21 @@ function makeWorkload(p: WorkloadParams, version: string): WorkloadConfig {
 describe('planFleet properties (fast-check)', () => {
   it('GIVEN random forecasts, fleets, health and guardrails WHEN ticking THEN weights sum to 1000, no rule of validatePlan breaks, capacity covers the quantile and the plan is deterministic', () => {
     fc.assert(
-      fc.property(workloadArb, fc.array(tickArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 30 }), (wp, ticks, initialRunning) => {
+      // passPrevious false is the run loop's way: the planner sees only the fleet state.
+      fc.property(workloadArb, fc.array(tickArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 30 }), fc.boolean(), (wp, ticks, initialRunning, passPrevious) => {
         let version = 1;
         let previous: FleetPlan | undefined;
         let nowMs = T0;
         let st: FleetState = {
           observedAt: iso(nowMs),
-          workloads: [{ workload: 'web', generations: [{ name: 'web-g1', role: 'primary', state: 'active', placementId: 'a/n2', running: initialRunning, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: iso(T0 - 86_400_000) }] }],
+          workloads: [{ workload: 'web', generations: [gen({ name: 'web-g1', running: initialRunning, templateVersion: 'v1' })] }],
         };
         for (const tick of ticks) {
           if (tick.bumpTemplate) version++;
           const w = makeWorkload(wp, `v${version}`);
           const cfg = config([w], { totalGuardrails: { maxVms: 100_000, maxSpendPerHour: 1e9 } });
-          const forecast = forecastOf((h) => Math.max(0, tick.level + tick.trend * h), { originMs: nowMs + STEP, spread: tick.spread });
-          const input = { now: iso(nowMs), config: cfg, forecasts: { web: forecast }, state: st, previous };
+          const forecast = forecastOf((h) => (tick.forecastKind === 'nan' && h === 2 ? Number.NaN : Math.max(0, tick.level + tick.trend * h)), { originMs: tick.forecastKind === 'stale' ? nowMs - 3_600_000 : nowMs + STEP, spread: tick.spread });
+          const input = { now: iso(nowMs), config: cfg, forecasts: tick.forecastKind === 'missing' ? {} : { web: forecast }, state: st, previous: passPrevious ? previous : undefined, forecastMaxAgeMs: 30 * 60_000 };
           const r = planFleet(input);
 
           // Determinism: the same input gives the same plan and decisions.
@@ -71,6 +74,17 @@ describe('planFleet properties (fast-check)', () => {
           assert.equal(gens.reduce((s, g) => s + g.weight, 0), 1000, 'weights sum to 1000');
           const violations = validatePlan(r.plan, cfg, st);
           assert.deepEqual(violations, [], JSON.stringify({ violations, gens, state: st.workloads[0].generations, decisions: r.decisions }, null, 1));
+
+          // A forecast that must not be used leaves every generation's counts and weight as they
+          // are, unless the fleet was found above a guardrail (then it is trimmed, and says so).
+          if (tick.forecastKind !== 'ok' && !r.decisions.some((d) => d.code.startsWith('guardrail'))) {
+            assert.ok(r.decisions.some((d) => d.code === `hold.${tick.forecastKind}-forecast`), JSON.stringify(r.decisions));
+            for (const s of st.workloads[0].generations) {
+              const g = gens.find((x) => x.name === s.name);
+              assert.ok(g, `${s.name} kept`);
+              assert.deepEqual([g.weight, g.running, g.suspended, g.stopped], [s.weight, s.running, s.suspended, s.stopped], `${s.name} held`);
+            }
+          }
 
           // Serving capacity never below the forecast quantile (unless a guardrail or a limit binds).
           const trimmed = r.decisions.some((d) => d.code.startsWith('guardrail'));
