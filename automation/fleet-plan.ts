@@ -98,6 +98,8 @@ export interface GenerationStatus {
   weight: number;
   healthy: boolean;
   since: string;
+  /** Instance template version the generation runs: a change in config starts a migration. */
+  templateVersion?: string;
   /** Observed load per running VM (units of the workload's first signal), if known. */
   loadPerVm?: number;
 }

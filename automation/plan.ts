@@ -46,11 +46,8 @@ export interface PlannerInput {
   previous?: FleetPlan;
 }
 
-/**
- * What the planner reads of a generation's status. `templateVersion` is not in GenerationStatus
- * yet; when the state reports it, a template change is detected without the previous plan.
- */
-type ObservedGeneration = GenerationStatus & { templateVersion?: string };
+/** When the state reports a generation's templateVersion, a template change is detected without the previous plan. */
+type ObservedGeneration = GenerationStatus;
 
 export interface PlannerResult {
   plan: FleetPlan;

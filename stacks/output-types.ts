@@ -18,6 +18,7 @@ export interface GenerationOutput {
   stopped: number;
   weight: number;
   since: string;
+  templateVersion?: string;
   /** Running size the MIG reports (the autoscaler's), when known. */
   observedRunning?: number;
   /** MIG status isStable, when known. */

@@ -22,6 +22,7 @@ const generationOutputSchema = {
     stopped: { type: 'integer', minimum: 0 },
     weight: { type: 'integer', minimum: 0, maximum: 1000 },
     since: { type: 'string', minLength: 1 },
+    templateVersion: { type: 'string', minLength: 1 },
     observedRunning: { type: 'integer', minimum: 0 },
     stable: { type: 'boolean' },
   },
@@ -86,6 +87,7 @@ export function fleetStateFromOutputs(outputs: Record<string, unknown>, observed
         weight: g.weight,
         healthy: g.stable === true,
         since: g.since,
+        ...(g.templateVersion !== undefined ? { templateVersion: g.templateVersion } : {}),
       })),
     })),
   };

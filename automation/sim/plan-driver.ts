@@ -36,6 +36,7 @@ export function statusFromFleet(workload: string, fleet: SimFleet, lastPlan: Wor
       weight: mig.settings.weight,
       healthy: mig.healthy,
       since: g?.since ?? new Date(tMs).toISOString(),
+      ...(g ? { templateVersion: g.instanceTemplate.version } : {}),
     });
   }
   generations.sort((a, b) => a.name.localeCompare(b.name));

@@ -204,6 +204,7 @@ function generationOutput(b: GenerationResources): pulumi.Output<GenerationOutpu
       stopped: g.stopped,
       weight: g.weight,
       since: g.since,
+      templateVersion: g.instanceTemplate.version,
     };
     if (typeof targetSize === 'number') out.observedRunning = targetSize;
     if (typeof stable === 'boolean') out.stable = stable;

@@ -16,13 +16,13 @@ describe('stack outputs -> FleetState', () => {
     let outputs: Record<string, unknown>;
     before(async () => { outputs = (await recordProgram(fleetProgram(plans.withStandbyShadow(4)))).outputs; });
 
-    it('WHEN read back THEN every generation comes back with role, state, placement, pools, weight and since', () => {
+    it('WHEN read back THEN every generation comes back with role, state, placement, pools, weight, since and template version', () => {
       const state = fleetStateFromOutputs(outputs, AT);
       assert.equal(state.observedAt, AT);
       assert.deepEqual(state.workloads.map((w) => w.workload), ['web']);
       assert.deepEqual(state.workloads[0].generations, [
-        { name: 'web-g1', role: 'primary', state: 'active', placementId: 'us-central1-a/n2-standard-4', running: 3, suspended: 0, stopped: 0, weight: 1000, healthy: false, since: '2025-11-20T10:00:00Z' },
-        { name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'us-central1-b/n2-standard-4', running: 0, suspended: 4, stopped: 2, weight: 0, healthy: false, since: '2025-11-20T10:00:00Z' },
+        { name: 'web-g1', role: 'primary', state: 'active', placementId: 'us-central1-a/n2-standard-4', running: 3, suspended: 0, stopped: 0, weight: 1000, healthy: false, since: '2025-11-20T10:00:00Z', templateVersion: 'v1' },
+        { name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'us-central1-b/n2-standard-4', running: 0, suspended: 4, stopped: 2, weight: 0, healthy: false, since: '2025-11-20T10:00:00Z', templateVersion: 'v1' },
       ]);
     });
 
