@@ -22,7 +22,7 @@ import { checkPlannerConfig } from './validate';
 import { viewForecast, type ForecastStep } from './planner/forecast-view';
 import { contentionProbability, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
 import { schedulesFromFloors } from './planner/schedules';
-import { criticalRatio, expectedExcess } from './planner/quantiles';
+import { criticalRatio, expectedExcess, quantileAt } from './planner/quantiles';
 import { capAutoscalers, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms } from './planner/guardrails';
 
 export type PlannerConfig = Pick<ShadowscaleConfig, 'workloads' | 'events' | 'totalGuardrails' | 'quantiles'>;
@@ -598,12 +598,19 @@ export interface WorkloadCostReport {
   shadowCostPerHour: number;
   /** Expected penalty per hour of demand above the primary's capacity that the shadows can serve. */
   shortfallAvoidedPerHour: number;
-  /** Shadows whose cost exceeds the shortfall they avoid. */
+  /** What a migration successor saves per hour once it has taken over (price difference at median demand). */
+  savingsPerHour: number;
+  /** Shadows that cost more than they earn. */
   recommendRemoval: string[];
   message: string;
 }
 
-/** What the shadows cost and the shortfall they avoid, per workload. */
+/**
+ * What the shadows cost and what they earn, per workload. An overflow shadow earns the expected
+ * shortfall above the primary's capacity it can serve; a migration successor (a cheaper
+ * placement or a new template) earns what the fleet saves once it has taken over. A shadow that
+ * earns less than it costs is recommended for removal.
+ */
 export function costReport(input: CostReportInput): WorkloadCostReport[] {
   const nowMs = Date.parse(input.now);
   const out: WorkloadCostReport[] = [];
@@ -612,26 +619,42 @@ export function costReport(input: CostReportInput): WorkloadCostReport[] {
     if (!w) continue;
     const primary = wp.generations.find((g) => g.role === 'primary') ?? wp.generations[0];
     const shadows = wp.generations.filter((g) => g !== primary && g.state !== 'draining');
-    const shadowCostPerHour = shadows.reduce((s, g) => s + g.running * g.placement.pricePerHour + g.suspended * g.placement.suspendedPricePerHour + g.stopped * g.placement.stoppedPricePerHour, 0);
+    const costOf = (g: GenerationPlan) => g.running * g.placement.pricePerHour + g.suspended * g.placement.suspendedPricePerHour + g.stopped * g.placement.stoppedPricePerHour;
+    const isSuccessor = (g: GenerationPlan) => primary !== undefined && (g.placement.pricePerHour < primary.placement.pricePerHour || g.instanceTemplate.version !== primary.instanceTemplate.version);
+    const successors = shadows.filter(isSuccessor);
+    const overflow = shadows.filter((g) => !isSuccessor(g));
+    const shadowCostPerHour = shadows.reduce((s, g) => s + costOf(g), 0);
     const cap = w.signals[0].capacityPerVm;
     const view = viewForecast(w.name, input.forecasts[w.name], nowMs, input.forecastMaxAgeMs ?? DEFAULT_FORECAST_MAX_AGE_MS, input.config.events);
     let avoided = 0;
+    let savings = 0;
     if (view.ok && primary) {
       const primaryCap = maxReplicasOf(w, primary.placement) * cap;
-      const shadowCap = shadows.reduce((s, g) => s + Math.min(maxReplicasOf(w, g.placement), g.running + g.suspended + g.stopped), 0) * cap;
-      // Excess the shadows can absorb: E[(D - primary)+] - E[(D - primary - shadows)+].
+      const shadowCap = overflow.reduce((s, g) => s + Math.min(maxReplicasOf(w, g.placement), g.running + g.suspended + g.stopped), 0) * cap;
+      // Excess the overflow shadows can absorb: E[(D - primary)+] - E[(D - primary - shadows)+].
       const perStep = view.steps.map((st) => expectedExcess(st.points, primaryCap) - expectedExcess(st.points, primaryCap + shadowCap));
       avoided = (w.unservedPenaltyPerVmHour * perStep.reduce((a, b) => a + b, 0)) / cap / perStep.length;
+      // A successor serves the median demand at its own price once it has taken over.
+      const medianVms = view.steps.reduce((s, st) => s + quantileAt(st.points, 0.5), 0) / view.steps.length / cap;
+      for (const g of successors) savings = Math.max(savings, Math.max(0, primary.placement.pricePerHour - g.placement.pricePerHour) * medianVms);
     }
-    const recommendRemoval = shadows.length && shadowCostPerHour > avoided ? shadows.map((g) => g.name) : [];
+    const overflowCost = overflow.reduce((s, g) => s + costOf(g), 0);
+    const successorCost = successors.reduce((s, g) => s + costOf(g), 0);
+    const recommendRemoval = [
+      ...(overflow.length && overflowCost > avoided ? overflow.map((g) => g.name) : []),
+      // A template change is worth making whatever it saves; only a price-driven move must pay.
+      ...successors.filter((g) => g.instanceTemplate.version === primary!.instanceTemplate.version && successorCost > savings).map((g) => g.name),
+    ];
+    const parts: string[] = [];
+    if (overflow.length) parts.push(`overflow shadows ${overflow.map((g) => g.name).join(', ')} cost ${overflowCost.toFixed(2)}/h and avoid an expected ${avoided.toFixed(2)}/h of unserved demand`);
+    if (successors.length) parts.push(`successor ${successors.map((g) => g.name).join(', ')} costs ${successorCost.toFixed(2)}/h while it waits and saves ${savings.toFixed(2)}/h once it has taken over`);
     out.push({
       workload: wp.workload,
       shadowCostPerHour: round(shadowCostPerHour),
       shortfallAvoidedPerHour: round(avoided),
+      savingsPerHour: round(savings),
       recommendRemoval,
-      message: shadows.length === 0
-        ? 'no shadow generation'
-        : `shadows cost ${shadowCostPerHour.toFixed(2)}/h and avoid an expected ${avoided.toFixed(2)}/h of unserved demand${recommendRemoval.length ? `: remove ${recommendRemoval.join(', ')}` : ''}`,
+      message: shadows.length === 0 ? 'no shadow generation' : `${parts.join('; ')}${recommendRemoval.length ? `: remove ${recommendRemoval.join(', ')}` : ''}`,
     });
   }
   return out;

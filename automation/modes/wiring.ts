@@ -57,7 +57,7 @@ export function planFn(config: ShadowscaleConfig): PlanFn {
         workload: c.workload,
         code: c.recommendRemoval.length ? 'cost.remove-shadow' : 'cost.report',
         message: c.message,
-        numbers: { shadowCostPerHour: c.shadowCostPerHour, shortfallAvoidedPerHour: c.shortfallAvoidedPerHour },
+        numbers: { shadowCostPerHour: c.shadowCostPerHour, shortfallAvoidedPerHour: c.shortfallAvoidedPerHour, savingsPerHour: c.savingsPerHour },
       }));
     return { plan: result.plan, decisions: [...result.decisions, ...costDecisions] };
   };

@@ -326,6 +326,19 @@ describe('costReport', () => {
     assert.ok(report[0].shortfallAvoidedPerHour > report[0].shadowCostPerHour, report[0].message);
     assert.deepEqual(report[0].recommendRemoval, []);
   });
+
+  it('GIVEN a cheaper placement WHEN the planner starts a successor THEN the report values it by its savings, not as overflow', () => {
+    const w = workload();
+    w.placements.push({ id: 'c/e2', zone: 'us-central1-c', region: 'us-central1', machineType: 'e2-standard-4', pricePerHour: 0.5, suspendedPricePerHour: 0.04, stoppedPricePerHour: 0.02 });
+    const st = state([gen({ name: 'web-g1', running: 5 })]);
+    const r = planFleet(input({ config: config([w]), forecasts: { web: forecastOf(() => 40) }, state: st }));
+    assert.ok(codes(r).includes('migrate.create-successor'), codes(r).join(','));
+    const report = costReport({ config: config([w]), plan: r.plan, forecasts: { web: forecastOf(() => 40) }, now: iso(T0) });
+    // Median demand 40 at 10 per VM: 4 VMs saving 0.5/h each.
+    assert.ok(Math.abs(report[0].savingsPerHour - 2) < 0.2, report[0].message);
+    assert.deepEqual(report[0].recommendRemoval, [], report[0].message);
+    assert.match(report[0].message, /successor web-g\d+ costs .* saves/);
+  });
 });
 
 describe('checkPlannerConfig', () => {
