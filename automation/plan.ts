@@ -212,6 +212,17 @@ function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast:
   // configured target (fromStatus): without a forecast, plain reactive scaling is the floor.
   if (!view.ok) {
     decide(ctx, w.name, view.code, view.message, view.numbers);
+    const held = gens.find((g) => g.role === 'primary' && g.state !== 'draining') ?? [...gens].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name))[0];
+    const { primary: serving, failover } = failOver(w, gens, held, statusOf, ctx);
+    if (failover) {
+      // No forecast to size it: the new primary resumes its whole pool, which is what it is for.
+      const st = statusOf.get(serving.name);
+      const pool = (st?.suspended ?? serving.suspended) + (st?.stopped ?? serving.stopped);
+      serving.running = Math.max(serving.running, (st?.running ?? 0) + pool);
+      serving.minReplicas = Math.min(serving.maxReplicas, Math.max(serving.minReplicas, serving.running));
+      serving.suspended = 0;
+      serving.stopped = 0;
+    }
     // Guardrails still hold: a fleet found above its caps is trimmed, pools first.
     applyWorkloadGuardrails(w, plan, ctx);
     gens.sort((a, b) => a.name.localeCompare(b.name));
@@ -233,29 +244,9 @@ function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast:
   const demandNow = sizing.demandAtQ[0];
 
   // --- failover --------------------------------------------------------------------------
-  let failover = false;
-  const primaryStatus = statusOf.get(primary.name);
-  if (primaryStatus && !primaryStatus.healthy && primary.weight > 0) {
-    const candidates = gens
-      .filter((g) => g !== primary && g.state !== 'draining' && statusOf.get(g.name)?.healthy)
-      .sort((a, b) => generationCount(statusOf.get(b.name)) - generationCount(statusOf.get(a.name)) || a.name.localeCompare(b.name));
-    const best = candidates[0];
-    if (best) {
-      const moved = primary.weight;
-      best.weight += moved;
-      primary.weight = 0;
-      best.role = 'primary';
-      setState(best, 'active', ctx);
-      best.mirror = false;
-      primary.role = 'shadow';
-      setState(primary, 'draining', ctx);
-      decide(ctx, w.name, 'failover', `${primary.name} is unhealthy: its weight ${moved} moves at once to ${best.name}, which resumes its pool`, { from: primary.name, to: best.name, weight: moved, toRunning: statusOf.get(best.name)?.running ?? 0, toPool: (statusOf.get(best.name)?.suspended ?? 0) + (statusOf.get(best.name)?.stopped ?? 0) }, best.name);
-      primary = best;
-      failover = true;
-    } else {
-      decide(ctx, w.name, 'failover.no-healthy-shadow', `${primary.name} is unhealthy and no healthy shadow exists to take its weight: it keeps serving`, { weight: primary.weight }, primary.name);
-    }
-  }
+  const failed = failOver(w, gens, primary, statusOf, ctx);
+  primary = failed.primary;
+  const failover = failed.failover;
 
   // --- retire drained generations --------------------------------------------------------
   for (const g of [...gens]) {
@@ -538,6 +529,33 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
 
 function qStarOf(w: WorkloadConfig, g: GenerationPlan): number {
   return criticalRatio(w.unservedPenaltyPerVmHour, g.placement.pricePerHour);
+}
+
+/**
+ * An unhealthy primary's weight moves at once to the healthiest shadow, which becomes the
+ * primary. Needs no forecast: a failover is about health, so it happens during a hold too.
+ */
+function failOver(w: WorkloadConfig, gens: GenerationPlan[], primary: GenerationPlan, statusOf: Map<string, GenerationStatus>, ctx: Ctx): { primary: GenerationPlan; failover: boolean } {
+  const primaryStatus = statusOf.get(primary.name);
+  if (!primaryStatus || primaryStatus.healthy || primary.weight <= 0) return { primary, failover: false };
+  const candidates = gens
+    .filter((g) => g !== primary && g.state !== 'draining' && statusOf.get(g.name)?.healthy)
+    .sort((a, b) => generationCount(statusOf.get(b.name)) - generationCount(statusOf.get(a.name)) || a.name.localeCompare(b.name));
+  const best = candidates[0];
+  if (!best) {
+    decide(ctx, w.name, 'failover.no-healthy-shadow', `${primary.name} is unhealthy and no healthy shadow exists to take its weight: it keeps serving`, { weight: primary.weight }, primary.name);
+    return { primary, failover: false };
+  }
+  const moved = primary.weight;
+  best.weight += moved;
+  primary.weight = 0;
+  best.role = 'primary';
+  setState(best, 'active', ctx);
+  best.mirror = false;
+  primary.role = 'shadow';
+  setState(primary, 'draining', ctx);
+  decide(ctx, w.name, 'failover', `${primary.name} is unhealthy: its weight ${moved} moves at once to ${best.name}, which resumes its pool`, { from: primary.name, to: best.name, weight: moved, toRunning: statusOf.get(best.name)?.running ?? 0, toPool: (statusOf.get(best.name)?.suspended ?? 0) + (statusOf.get(best.name)?.stopped ?? 0) }, best.name);
+  return { primary: best, failover: true };
 }
 
 /** Weights sum to 1000; every change but a failover is limited per tick. */

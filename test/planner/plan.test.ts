@@ -272,6 +272,19 @@ describe('planFleet: migration and failover', () => {
     assert.deepEqual(validatePlan(r.plan, config(), st), []);
   });
 
+  it('GIVEN an unhealthy primary, a healthy standby shadow and a stale forecast WHEN planning THEN the hold still fails over and the shadow resumes its whole pool', () => {
+    const st = state([gen({ name: 'web-g1', running: 10, healthy: false }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 12, stopped: 3, weight: 0 })]);
+    const r = planFleet(input({ state: st, forecasts: { web: forecastOf(() => 500, { originMs: T0 - 3_600_000 }) }, forecastMaxAgeMs: 30 * 60_000 }));
+    assert.deepEqual(codes(r).slice(0, 2), ['hold.stale-forecast', 'failover']);
+    const s = genNamed(r.plan, 'web-g2')!;
+    assert.equal(s.weight, 1000);
+    assert.equal(s.role, 'primary');
+    assert.equal(s.running, 15);
+    assert.equal(s.suspended + s.stopped, 0);
+    assert.equal(genNamed(r.plan, 'web-g1')!.weight, 0);
+    assert.deepEqual(validatePlan(r.plan, config(), st), []);
+  });
+
   it('GIVEN an unhealthy primary and no shadow WHEN planning THEN it says so and keeps serving', () => {
     const r = planFleet(input({ state: state([gen({ name: 'web-g1', healthy: false })]) }));
     assert.ok(codes(r).includes('failover.no-healthy-shadow'));
