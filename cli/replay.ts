@@ -15,6 +15,7 @@ import { parseDuration } from '../automation/duration';
 import { inputError } from '../automation/errors';
 import type { ReplayResult } from '../automation/replay-types';
 import { renderReplayReport } from '../automation/render/report';
+import { createProgress } from './progress';
 import type { Series } from '../forecaster/types';
 import { CONTROLLER_NAMES, type ControllerName } from '../automation/sim/controllers';
 import { replay, type ReplayOptions } from '../automation/sim/replay';
@@ -76,11 +77,23 @@ export function summaryTable(result: ReplayResult): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
+/** A progress bar on stderr when it is a terminal; nothing otherwise (stdout stays clean). */
+function progressBar(label: string): (done: number, total: number) => void {
+  let bar: ReturnType<typeof createProgress> | undefined;
+  let last = 0;
+  return (done, total) => {
+    bar ??= createProgress(`replay ${label}`, total);
+    bar.tick(done - last);
+    last = done;
+    if (done === total) bar.stop();
+  };
+}
+
 async function writeReport(file: string, flags: ReplayFlags, primary: ReplayResult, series: Series, opts: ReplayOptions): Promise<void> {
   // The reference controllers on the same history and fleet model, for comparison.
   const references = (['reactive', 'reactive-pool', 'seasonal', 'static'] as const)
     .filter((c) => c !== flags.controller)
-    .map((c) => replay(series, { ...opts, controller: c }));
+    .map((c) => replay(series, { ...opts, controller: c, onProgress: progressBar(c) }));
   const html = await renderReplayReport({ title: `replay of ${flags.history} (${flags.valueColumn})`, source: `shadowscale replay ${process.argv.slice(3).join(' ')}`, primary, references });
   writeFileSync(file, html);
 }
@@ -94,14 +107,14 @@ export function replayCommand(): Command {
     .option('--boot <dur>', 'new VM latency', '4m')
     .option('--resume <dur>', 'resume-from-suspended latency', '1m')
     .option('--start <dur>', 'start-from-stopped latency', '2m')
-    .option('--warmup <dur>', 'history before the first scored step', '1d')
+    .option('--warmup <dur>', 'rows before the first scored step, run by the reactive fallback (no history to forecast from yet)', '1d')
     .option('--target-utilization <u>', 'target utilisation of the reference controllers (default 0.6)')
     .addOption(new Option('--format <fmt>', 'output').choices(['jsonl', 'table']).default('jsonl'))
     .option('--report <file>', 'also write an HTML report comparing the reference controllers')
     .action(async (flags: ReplayFlags) => {
       const opts = parseReplayFlags(flags);
       const { series } = await readHistoryFromFlags(flags);
-      const result = replay(series, opts);
+      const result = replay(series, { ...opts, onProgress: progressBar(String(opts.controller)) });
       if (flags.format === 'table') process.stdout.write(`${summaryTable(result)}\n`);
       else process.stdout.write(`${jsonlLines(result).join('\n')}\n`);
       if (flags.report) await writeReport(flags.report, flags, result, series, opts);

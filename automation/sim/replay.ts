@@ -47,6 +47,8 @@ export interface ReplayOptions {
   quantiles?: number[];
   /** The online forecaster; default forecaster/index.ts createOnlineForecaster. */
   forecaster?: ForecasterFactory;
+  /** Called about a hundred times over the replay (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_REPLAY_QUANTILES = [0.5, 0.9, 0.95, 0.99];
@@ -142,7 +144,9 @@ export function replay(series: Series, opts: ReplayOptions): ReplayResult {
   const fallback = reactiveController(opts.targetUtilization ?? 0.6);
   let lastSeen: number | undefined;
   let runningSum = 0;
+  const progressEvery = Math.max(1, Math.floor(values.length / 100));
   for (let t = 0; t < values.length; t++) {
+    if (opts.onProgress && t % progressEvery === 0) opts.onProgress(t, values.length);
     const tMs = startMs + t * stepMs;
     const scoredStep = t >= warmup;
     // The controller takes over a fleet of its own making: the fallback's MIG goes.
@@ -173,6 +177,7 @@ export function replay(series: Series, opts: ReplayOptions): ReplayResult {
     if (Object.keys(o.weights).length > 1) step.weights = o.weights;
     steps.push(step);
   }
+  opts.onProgress?.(values.length, values.length);
   const scored = values.length - warmup;
   return {
     controller: controller.name,
