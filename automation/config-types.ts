@@ -29,6 +29,10 @@ export interface HistoryConfig {
     instanceGroup?: string;
     backendService?: string;
     maximumBytesBilled?: string;
+    /** GAUGE values are averaged per step; DELTA/CUMULATIVE become a rate per second. */
+    metricKind?: 'GAUGE' | 'DELTA' | 'CUMULATIVE';
+    /** Minutes read from the Cloud Monitoring API because the export has not caught up; 0 turns it off. */
+    recentMinutes?: number;
   };
 }
 

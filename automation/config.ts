@@ -62,6 +62,8 @@ const workloadSchema = {
             location: { type: 'string' }, metricType: { type: 'string' },
             instanceGroup: { type: 'string' }, backendService: { type: 'string' },
             maximumBytesBilled: { type: 'string', pattern: '^[0-9]+$' },
+            metricKind: { enum: ['GAUGE', 'DELTA', 'CUMULATIVE'] },
+            recentMinutes: { type: 'integer', minimum: 0, maximum: 1440 },
           },
         },
       },

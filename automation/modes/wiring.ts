@@ -14,6 +14,8 @@ import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsS
 import { ShadowscaleError, inputError } from '../errors';
 import { FileHistorySource } from '../../forecaster/sources/files';
 import { BigQueryHistorySource } from '../../forecaster/sources/bigquery';
+import { MonitoringHistorySource } from '../../forecaster/sources/monitoring';
+import { ExportWithRecentHistorySource } from '../../forecaster/sources/export-with-recent';
 import { forecast } from '../../forecaster/index';
 import { costReport, planFleet } from '../plan';
 import { validatePlan } from '../validate';
@@ -34,11 +36,19 @@ export function historyFor(workload: WorkloadConfig): HistorySource {
   }
   const bq = h.bigquery;
   if (!bq) throw inputError('config.history', { field: `${where}.bigquery` }, 'expected the BigQuery table settings for a bigquery history source');
-  return new BigQueryHistorySource({
+  const stepMs = (h.resampleSec ?? 60) * 1000;
+  const exported = new BigQueryHistorySource({
     projectId: bq.project, dataset: bq.dataset, table: bq.table, location: bq.location, metricType: bq.metricType,
     instanceGroup: bq.instanceGroup, backendService: bq.backendService, maximumBytesBilled: bq.maximumBytesBilled,
-    stepMs: (h.resampleSec ?? 60) * 1000,
+    stepMs,
   });
+  const recentMinutes = bq.recentMinutes ?? 60;
+  if (recentMinutes === 0) return exported;
+  const recent = new MonitoringHistorySource({
+    projectId: workload.project ?? bq.project, metricType: bq.metricType, metricKind: bq.metricKind ?? 'GAUGE',
+    instanceGroup: bq.instanceGroup, backendService: bq.backendService, stepMs,
+  });
+  return new ExportWithRecentHistorySource(exported, recent, recentMinutes * 60_000);
 }
 
 export const forecastFn: ForecastFn = (series, options) => forecast(series, options);
