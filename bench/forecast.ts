@@ -3,7 +3,7 @@
  * trace's step after resampling). For each trace and horizon a rolling-origin backtest over the
  * last 30 % of the trace compares seasonal naive, every single model, and the per-origin
  * selection (chosen from data before each origin only). Run alone:
- *   node --import tsx bench/forecast.ts [trace-id ...]
+ *   node --import tsx bench/forecast.ts [--horizon 1h|24h] [trace-id ...]
  */
 import { backtest, SELECTED, BASELINE_MODEL } from '../forecaster';
 import { readHistoryFile } from '../forecaster/sources/files';
@@ -24,6 +24,8 @@ export interface ForecastBenchRow {
   ratio: number;
   coverage95: number;
   seconds: number;
+  /** Every candidate's pinball and 0.95 coverage, for diagnosis. */
+  candidates: Record<string, { pinball: number; coverage95: number }>;
 }
 
 export async function benchTrace(t: BenchTrace, horizonMs: number): Promise<ForecastBenchRow> {
@@ -44,6 +46,7 @@ export async function benchTrace(t: BenchTrace, horizonMs: number): Promise<Fore
     ratio: selected.pinball / naive,
     coverage95: selected.coverage['0.95']!,
     seconds: (performance.now() - started) / 1000,
+    candidates: Object.fromEntries(Object.entries(result.scores).map(([name, sc]) => [name, { pinball: sc.pinball, coverage95: sc.coverage['0.95']! }])),
   };
 }
 
@@ -74,12 +77,15 @@ export function renderForecastBench(rows: ForecastBenchRow[]): string {
   return lines.join('\n') + '\n';
 }
 
-export async function runForecastBench(only: string[] = []): Promise<string> {
+/** `only`: trace ids (default all); `horizons`: a subset of '1h', '24h' (default both). */
+export async function runForecastBench(only: string[] = [], horizons: string[] = []): Promise<string> {
   const rows: ForecastBenchRow[] = [];
   for (const t of BENCH_TRACES.filter((x) => !only.length || only.includes(x.id))) {
     for (const h of HORIZONS_MS) {
+      if (horizons.length && !horizons.includes(h === 3_600_000 ? '1h' : '24h')) continue;
       const row = await benchTrace(t, h);
-      process.stderr.write(`bench forecast: ${t.id} ${row.horizonText}: naive ${fmt(row.naive)} selected ${fmt(row.selected)} ratio ${row.ratio.toFixed(3)} cov95 ${row.coverage95.toFixed(3)} best ${row.bestSingle.model} (${row.seconds.toFixed(1)} s)\n`);
+      const detail = Object.entries(row.candidates).map(([name, c]) => `${name} ${(c.pinball / row.naive).toFixed(3)}/${c.coverage95.toFixed(3)}`).join(', ');
+      process.stderr.write(`bench forecast: ${t.id} ${row.horizonText}: naive ${fmt(row.naive)} selected ${fmt(row.selected)} ratio ${row.ratio.toFixed(3)} cov95 ${row.coverage95.toFixed(3)} best ${row.bestSingle.model} (${row.seconds.toFixed(1)} s) [ratio/cov95: ${detail}]\n`);
       rows.push(row);
     }
   }
@@ -87,7 +93,15 @@ export async function runForecastBench(only: string[] = []): Promise<string> {
 }
 
 if (require.main === module) {
-  runForecastBench(process.argv.slice(2)).then((md) => process.stdout.write(md), (err) => {
+  // `--horizon 24h` (repeatable) limits the horizons; other arguments are trace ids.
+  const args = process.argv.slice(2);
+  const horizons: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--horizon') horizons.push(args[++i] ?? '');
+    else ids.push(args[i]!);
+  }
+  runForecastBench(ids, horizons).then((md) => process.stdout.write(md), (err) => {
     process.stderr.write(`bench forecast: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
   });

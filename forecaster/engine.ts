@@ -12,7 +12,9 @@
  *   errors at each lead, from data before K only; conformal quantiles of those errors are added
  *   to the point forecast.
  * - Selection: each candidate's calibrated quantiles are scored (mean pinball loss) on the newer
- *   half of those origins after calibrating on the older half; the lowest wins.
+ *   half of those origins after calibrating on the older half. The mean of the best three
+ *   candidates' forecasts (the ensemble) is scored the same way and wins unless a single model
+ *   scores clearly lower.
  */
 import { ShadowscaleError, inputError } from '../automation/errors';
 import { flagAnomalies, type Anomaly } from './anomalies';
@@ -59,6 +61,8 @@ export interface EngineResult {
   selected: CandidateResult;
   /** The selected model's errors at the calibration origins (rows: origins K-H, K-H-s, ...). */
   selectedResiduals: ResidualMatrix;
+  /** The selected procedure, unmasked, to be re-used at later origins (the online forecaster). */
+  selectedForecaster: Forecaster;
   candidates: CandidateResult[];
   periods: number[];
   anomalies: Anomaly[];
@@ -86,15 +90,16 @@ function isNonNegative(values: Float64Array, end: number): boolean {
 }
 
 /** Models whose fit is a slice of the history: refitted exactly at every origin. */
-const CHEAP_MODELS = new Set(['seasonal-naive', 'seasonal-naive-long']);
+const CHEAP_MODELS = new Set(['seasonal-naive', 'seasonal-naive-long', 'seasonal-median']);
 
 export interface Forecaster {
   name: string;
-  model: Model;
   /** Point forecast of `horizon` steps from origin o using rows < o. */
   at(o: number): Float64Array;
   paramsAt(o: number): Record<string, unknown>;
   trainEndAt(o: number): number;
+  /** The same forecaster reading another array (a replay's), or with some points masked as gaps. */
+  rebind(values: Float64Array, masked?: Float64Array): Forecaster;
 }
 
 /** Correction window for re-anchoring: a few steps, more for long horizons. */
@@ -104,6 +109,7 @@ function anchorWindow(horizon: number): number {
 
 export function makeForecaster(name: string, model: Model, values: Float64Array, ctx: ModelContext, horizon: number, spacing: number, minTrain: number, cache: FitCache, masked?: Float64Array): Forecaster {
   const periodsKey = ctx.periods.join(',');
+  const rebind = (v: Float64Array, m?: Float64Array) => makeForecaster(name, model, v, ctx, horizon, spacing, minTrain, cache, m);
   const source = masked ?? values;
   // Only the points the model reads are gap-filled: copying a long prefix at every origin would
   // cost more than the cheap models themselves.
@@ -129,7 +135,7 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
   if (CHEAP_MODELS.has(name)) {
     return {
       name,
-      model,
+      rebind,
       at: (o) => model.fit(tail(o)).predict(horizon),
       paramsAt: (o) => model.fit(tail(o)).params,
       trainEndAt: (o) => o,
@@ -142,7 +148,7 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
   const window = anchorWindow(horizon);
   return {
     name,
-    model,
+    rebind,
     trainEndAt: refitPoint,
     paramsAt: (o) => fitOn(refitPoint(o), refitPoint(o) === o ? horizon : spacing + horizon).params,
     at(o: number): Float64Array {
@@ -160,6 +166,55 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
       return out;
     },
   };
+}
+
+/** Name of the combination of the best-scored candidates. */
+export const ENSEMBLE_MODEL = 'ensemble';
+/** Candidates averaged by the ensemble: the best few by selection score. */
+const ENSEMBLE_SIZE = 3;
+
+/**
+ * The mean of several candidates' point forecasts. Averaging forecasts whose errors are not
+ * perfectly correlated cancels part of each one's error, and it hedges a selection made on a few
+ * days of calibration origins; its residuals are the mean of the members' residuals, so it is
+ * calibrated and scored like any candidate at no extra fitting cost.
+ */
+export function ensembleForecaster(members: Forecaster[], horizon: number): Forecaster {
+  return {
+    name: ENSEMBLE_MODEL,
+    at(o: number): Float64Array {
+      const out = new Float64Array(horizon);
+      for (const m of members) {
+        const p = m.at(o);
+        for (let h = 0; h < horizon; h++) out[h] += p[h]! / members.length;
+      }
+      return out;
+    },
+    paramsAt: (o) => ({ members: members.map((m) => m.name), memberParams: Object.fromEntries(members.map((m) => [m.name, m.paramsAt(o)])) }),
+    trainEndAt: (o) => Math.min(...members.map((m) => m.trainEndAt(o))),
+    rebind: (v, masked) => ensembleForecaster(members.map((m) => m.rebind(v, masked)), horizon),
+  };
+}
+
+/**
+ * A selection score comes from a few days of overlapping calibration origins, so a single model
+ * that wins there by a small margin often loses out of sample, where the combination does not
+ * gamble on one model: the ensemble is kept unless a single model scores clearly better.
+ */
+const ENSEMBLE_MARGIN = 0.05;
+
+function preferEnsemble<T extends { f: Forecaster; score: number }>(evaluated: T[]): T {
+  const best = pickBest(evaluated);
+  const ensemble = evaluated.find((e) => e.f.name === ENSEMBLE_MODEL);
+  return ensemble && ensemble.score <= (1 + ENSEMBLE_MARGIN) * best.score ? ensemble : best;
+}
+
+function meanResiduals(rows: ResidualMatrix[]): ResidualMatrix {
+  return rows[0]!.map((_, j) => {
+    const out = new Float64Array(rows[0]![j]!.length);
+    for (const r of rows) for (let h = 0; h < out.length; h++) out[h] += r[j]![h]! / rows.length;
+    return out;
+  });
 }
 
 function calibrationOrigins(K: number, horizon: number, minTrain: number): number[] {
@@ -222,7 +277,13 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
     const f = makeForecaster(BASELINE_MODEL, model, values, ctx, horizon, spacing, minTrain, cache);
     evaluated.push({ f, residuals: residualsAt(f, values, origins, horizon), score: Infinity });
   }
-  const best = pickBest(evaluated);
+  const trusted = evaluated.filter((e) => Number.isFinite(e.score)).sort((a, b) => a.score - b.score);
+  if (!opts.model && trusted.length >= 2) {
+    const members = trusted.slice(0, ENSEMBLE_SIZE);
+    const residuals = meanResiduals(members.map((m) => m.residuals));
+    evaluated.push({ f: ensembleForecaster(members.map((m) => m.f), horizon), residuals, score: crossCalibratedScore(residuals, horizon, scoreLevels) });
+  }
+  const best = preferEnsemble(evaluated);
 
   const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon) : [];
 
@@ -232,7 +293,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
       // Anomalies stay out of the fit and of the re-anchoring: they are gaps for the model.
       const masked = Float64Array.from(values.subarray(0, K));
       for (const a of anomalies) masked[a.index] = NaN;
-      f = makeForecaster(f.name, f.model, values, ctx, horizon, spacing, minTrain, cache, masked);
+      f = f.rebind(values, masked);
     }
     const point = f.at(K);
     const quantiles = calibratedQuantiles(point, buildPools(e.residuals, horizon), { quantiles: opts.quantiles, nonNegative });
@@ -243,5 +304,5 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   if (!Number.isFinite(selected.point[0]!)) {
     throw new ShadowscaleError('internal', 'forecast.not-finite', `model ${selected.model} produced a non-finite forecast at origin ${K}`);
   }
-  return { selected, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies };
+  return { selected, selectedForecaster: best.f, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies };
 }

@@ -7,8 +7,7 @@
  */
 import { ShadowscaleError } from '../automation/errors';
 import { buildPools, calibratedQuantiles, type CalibrationPools } from './calibration';
-import { FitCache, forecastAtOrigin, makeForecaster, minTrainSteps, refitSpacing, type Forecaster } from './engine';
-import { buildModel } from './models';
+import { FitCache, forecastAtOrigin, minTrainSteps, refitSpacing, type Forecaster } from './engine';
 import { timeAt } from './series';
 import type { QuantileForecast } from './types';
 
@@ -53,8 +52,7 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
     const result = forecastAtOrigin(values, upTo, { ...opts, refitEverySteps: spacing }, cache);
     model = result.selected.model;
     periods = result.periods;
-    const m = buildModel(model, { periods, stepMs: opts.stepMs })!;
-    forecaster = makeForecaster(model, m, values, { periods, stepMs: opts.stepMs }, opts.horizon, spacing, minTrainSteps(periods, opts.horizon), cache);
+    forecaster = result.selectedForecaster.rebind(values);
     // Oldest first, like the online rows appended later.
     rows = [...result.selectedResiduals].reverse();
     pools = buildPools(rows, opts.horizon);
@@ -91,8 +89,7 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
       // The forecaster reads the array it was built on; a replay that passes a new array is
       // followed by rebuilding over it (the fit cache keeps the fits).
       if (builtOn !== values) {
-        const m = buildModel(model, { periods, stepMs: opts.stepMs })!;
-        forecaster = makeForecaster(model, m, values, { periods, stepMs: opts.stepMs }, opts.horizon, spacing, minTrainSteps(periods, opts.horizon), cache);
+        forecaster = forecaster!.rebind(values);
         builtOn = values;
         checkedUpTo = 0;
         nonNegative = true;
