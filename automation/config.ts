@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { ShadowscaleConfig, WorkloadConfig } from './config-types';
 import { parseDuration } from './duration';
 import { ShadowscaleError } from './errors';
+import { checkPlannerConfig } from './validate';
 
 const duration = { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$' } as const;
 const positive = { type: 'number', exclusiveMinimum: 0 } as const;
@@ -271,13 +272,15 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
     if (e.workload && !names.has(e.workload)) problems.push(`${file}: events.${i}.workload: "${e.workload}" is not a workload in this file (expected one of ${[...names].join(', ')})`);
   });
   if (problems.length) throw new ShadowscaleError('config', 'config.invalid', problems.join('\n'), { file });
-  return {
+  const config: ShadowscaleConfig = {
     file,
     version: 1,
     project: raw.project,
     tickSec: sec(raw.tick, 900, 'tick'),
     planAt: raw.planAt === undefined || raw.planAt === 'history-end' ? raw.planAt : new Date(raw.planAt).toISOString(),
-    quantiles: raw.quantiles ?? [0.5, 0.9, 0.95, 0.99],
+    // The median and 0.95 are always forecast: the planner's contention test and the published
+    // Cloud Monitoring metrics rest on them.
+    quantiles: [...new Set([...(raw.quantiles ?? [0.9, 0.99]), 0.5, 0.95])].sort((a, b) => a - b),
     totalGuardrails: { maxVms: raw.limits?.maxVms ?? Infinity, maxSpendPerHour: raw.limits?.maxSpendPerHour ?? Infinity },
     // Next to the configuration, like the rest of a run's local state (automation/modes/wiring.ts stateDir).
     recordsPath: resolve(base, raw.records ?? join('.shadowscale', 'records.duckdb')),
@@ -292,4 +295,7 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
     workloads,
     events: (raw.events ?? []).map((e, i) => ({ name: e.name, workload: e.workload, start: new Date(e.start).toISOString(), durationSec: parseDuration(e.duration, `events.${i}.duration`) / 1000, multiplier: e.multiplier })),
   };
+  // What the planner cannot honour (a spend cap below one VM, ...) is a config error now, not at the first tick.
+  checkPlannerConfig(config, file);
+  return config;
 }

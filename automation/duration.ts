@@ -5,7 +5,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 /** Parses "30s", "5m", "1h30m", "2d" (or a bare number of seconds) into milliseconds. */
 export function parseDuration(text: string, field = 'duration'): number {
   const t = String(text).trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  if (/^\d+(\.\d+)?$/.test(t) && Number(t) > 0) return Number(t) * 1000;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
   let total = 0;
   let matched = 0;

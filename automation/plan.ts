@@ -33,8 +33,11 @@ export interface PlannerInput {
   config: PlannerConfig;
   forecasts: Record<string, QuantileForecast | undefined>;
   state: FleetState;
-  /** A forecast describing the world longer ago than this is not used. Default 30 min. */
-  forecastMaxAgeMs?: number;
+  /**
+   * A forecast describing the world longer ago than this is not used. Default 30 min. Per
+   * workload when their history steps differ (the run loop allows a few steps of lag).
+   */
+  forecastMaxAgeMs?: number | Record<string, number>;
   /** Time until the next tick (how long a pool must last before the planner can refill it). Default 15 min. */
   tickMs?: number;
   /**
@@ -64,7 +67,7 @@ export const LOAD_DELTA_TOLERANCE = 0.25;
 interface Ctx {
   nowMs: number;
   now: string;
-  maxAgeMs: number;
+  maxAgeMs: number | Record<string, number>;
   tickMs: number;
   config: PlannerConfig;
   previous?: FleetPlan;
@@ -207,7 +210,8 @@ function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast:
     return plan;
   }
 
-  const view = viewForecast(w.name, forecast, ctx.nowMs, ctx.maxAgeMs, ctx.config.events);
+  const maxAgeMs = typeof ctx.maxAgeMs === 'number' ? ctx.maxAgeMs : ctx.maxAgeMs[w.name] ?? DEFAULT_FORECAST_MAX_AGE_MS;
+  const view = viewForecast(w.name, forecast, ctx.nowMs, maxAgeMs, ctx.config.events);
   // Holding keeps every count, weight and schedule, but each autoscaler goes back to the
   // configured target (fromStatus): without a forecast, plain reactive scaling is the floor.
   if (!view.ok) {
@@ -607,7 +611,7 @@ export interface CostReportInput {
   plan: FleetPlan;
   forecasts: Record<string, QuantileForecast | undefined>;
   now: string;
-  forecastMaxAgeMs?: number;
+  forecastMaxAgeMs?: number | Record<string, number>;
 }
 
 export interface WorkloadCostReport {
@@ -643,7 +647,8 @@ export function costReport(input: CostReportInput): WorkloadCostReport[] {
     const overflow = shadows.filter((g) => !isSuccessor(g));
     const shadowCostPerHour = shadows.reduce((s, g) => s + costOf(g), 0);
     const cap = w.signals[0].capacityPerVm;
-    const view = viewForecast(w.name, input.forecasts[w.name], nowMs, input.forecastMaxAgeMs ?? DEFAULT_FORECAST_MAX_AGE_MS, input.config.events);
+    const maxAgeMs = typeof input.forecastMaxAgeMs === 'number' ? input.forecastMaxAgeMs : input.forecastMaxAgeMs?.[w.name] ?? DEFAULT_FORECAST_MAX_AGE_MS;
+    const view = viewForecast(w.name, input.forecasts[w.name], nowMs, maxAgeMs, input.config.events);
     let avoided = 0;
     let savings = 0;
     if (view.ok && primary) {

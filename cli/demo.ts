@@ -12,7 +12,7 @@ import { createLogger, loggerSink } from '../automation/log';
 import { buildPreview } from '../automation/modes/preview';
 import { resolvePlanClock } from '../automation/modes/clock';
 import { SimDeployer } from '../automation/sim/deployer';
-import { runOnce } from '../automation/modes/run-once';
+import { horizonSteps, runOnce } from '../automation/modes/run-once';
 import { abortOnSignals } from '../automation/modes/signals';
 import { buildRunContext, forecastFn, historyFor, offlinePreviewFn, planFn } from '../automation/modes/wiring';
 import { renderPrMarkdown, forecastLine } from '../automation/render/pr-markdown';
@@ -38,12 +38,12 @@ export function demoCommand(): Command {
         for (const w of config.workloads) {
           if (w.history.source !== 'file' || !w.history.file || !w.history.valueColumn) continue;
           const { stepMs } = await historyFor(w).read({ signal: shutdown.signal });
-          const horizonSteps = Math.max(1, Math.round((w.horizonSec * 1000) / stepMs));
+          const steps = horizonSteps(w.horizonSec, stepMs);
           out.write(`## 1. Backtest of ${w.name}'s history (${w.history.file}), horizon ${formatDuration(w.horizonSec * 1000)}\n`);
           await runBacktest({
             history: w.history.file, valueColumn: w.history.valueColumn, timeColumn: w.history.timeColumn,
             step: w.history.stepSec ? `${w.history.stepSec}s` : undefined, resample: w.history.resampleSec ? `${w.history.resampleSec}s` : undefined,
-            horizon: String(horizonSteps), origins: '12', quantiles: config.quantiles.join(','), format: 'table',
+            horizon: String(steps), origins: '12', quantiles: config.quantiles.join(','), format: 'table',
           }, out);
           out.write('\n');
         }

@@ -29,7 +29,7 @@ export function previewCommand(): Command {
     .action(async (flags: PreviewFlags) => {
       const config = loadConfig(flags.config);
       const baseText = flags.base ? await readFileAtRef(flags.base, config.file) : undefined;
-      const baseConfig = baseText === undefined ? undefined : parseConfig(baseText, config.file);
+      const baseConfig = baseText === undefined ? undefined : parseConfig(baseText, `${config.file}@${flags.base}`);
       const sink = loggerSink(createLogger({ labels: { command: 'preview' } }));
       const shutdown = abortOnSignals(process, sink);
       try {

@@ -35,7 +35,14 @@ export interface ModelRegistryHooks {
 export type ForecastPublisher = (forecasts: { workload: string; forecast: QuantileForecast; at: Date }[], signal: AbortSignal) => Promise<string[]>;
 
 /** automation/plan.ts `planFleet`: pure, no I/O. */
-export type PlanFn = (input: { now: Date; config: ShadowscaleConfig; forecasts: Record<string, QuantileForecast>; state: FleetState }) => {
+export type PlanFn = (input: {
+  now: Date;
+  config: ShadowscaleConfig;
+  forecasts: Record<string, QuantileForecast>;
+  state: FleetState;
+  /** Per workload, how old a forecast may be before the planner holds (runOnce's one rule). */
+  forecastMaxAgeMs?: Record<string, number>;
+}) => {
   plan: FleetPlan;
   decisions: Decision[];
 };
@@ -100,6 +107,14 @@ export interface RunOnceResult {
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers.
+
+/**
+ * A held workload is left as it is (not applied), unless the planner acted on health or
+ * safety during the hold: a failover, or a trim to the guardrails.
+ */
+export function isHeld(decisions: readonly Decision[]): boolean {
+  return decisions.some((d) => d.code.startsWith('hold.')) && !decisions.some((d) => d.code === 'failover' || d.code.startsWith('guardrail.'));
+}
 
 export function summarizeForecast(forecast: QuantileForecast): ForecastSummary {
   const levels = Object.keys(forecast.quantiles).sort((a, b) => Number(a) - Number(b));
@@ -180,6 +195,8 @@ interface Pending {
   config: WorkloadConfig;
   result: RunOnceResult;
   forecast?: QuantileForecast;
+  /** The planner's age limit for this forecast (measured from the step before its origin). */
+  maxAgeMs?: number;
   plan?: WorkloadPlan;
 }
 
@@ -199,7 +216,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
     p.result.errorKind = errorKind(error);
     emit({ code: 'workload.failed', severity: 'ERROR', message: `${p.config.name}: ${p.result.error}; its fleet is left as it was`, labels: { workload: p.config.name, stage } });
   };
-  const live = (): Pending[] => pending.filter((p) => p.result.ok && !p.result.decisions.some((d) => d.code.startsWith('hold.')));
+  const live = (): Pending[] => pending.filter((p) => p.result.ok && !isHeld(p.result.decisions));
 
   let state: FleetState;
   try {
@@ -234,15 +251,12 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
       p.result.forecastSummary = summarizeForecast(forecast);
       const ageMs = forecastAgeMs(forecast, now);
       const limitMs = ctx.staleAfterMs ?? staleLimitMs(ctx.config.tickSec, series.stepMs);
+      // The planner measures age from the step before the origin (the newest actual).
+      p.maxAgeMs = limitMs + series.stepMs;
       if (ageMs > limitMs) {
-        const hold: Decision = {
-          workload: p.config.name,
-          code: 'hold.stale-forecast',
-          message: `newest history is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(limitMs / 1000)} s): the fleet is left as it is, reactive autoscaling stays in charge`,
-          numbers: { ageSec: Math.round(ageMs / 1000), limitSec: Math.round(limitMs / 1000), originTime: forecast.originTime },
-        };
-        p.result.decisions.push(hold);
-        emit({ code: 'forecast.stale', severity: 'WARNING', message: `${p.config.name}: ${hold.message}`, labels: { workload: p.config.name } });
+        // Still planned: the planner holds the fleet as it is and says so, but an unhealthy
+        // primary fails over and a fleet above its guardrails is trimmed, forecast or not.
+        emit({ code: 'forecast.stale', severity: 'WARNING', message: `${p.config.name}: newest history is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(limitMs / 1000)} s)`, labels: { workload: p.config.name } });
       } else {
         emit({ code: 'forecast.made', severity: 'INFO', message: `${p.config.name}: forecast by ${forecast.model} from ${forecast.originTime}`, labels: { workload: p.config.name }, data: { ...p.result.forecastSummary } });
       }
@@ -252,7 +266,8 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   });
 
   const ready = live();
-  const outcomes = planIsolated(ctx.plan, { now, config: ctx.config, forecasts: Object.fromEntries(ready.map((p) => [p.config.name, p.forecast!])), state }, (error) =>
+  const forecastMaxAgeMs = Object.fromEntries(ready.map((p) => [p.config.name, p.maxAgeMs!]));
+  const outcomes = planIsolated(ctx.plan, { now, config: ctx.config, forecasts: Object.fromEntries(ready.map((p) => [p.config.name, p.forecast!])), state, forecastMaxAgeMs }, (error) =>
     emit({ code: 'plan.isolating', severity: 'WARNING', message: `planning ${ready.length} workloads together failed (${describeError(error)}); planning each alone` }),
   );
   for (const p of ready) {
@@ -286,7 +301,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   });
 
   const fresh = pending.filter((p) => p.result.ok && p.forecast && !p.result.decisions.some((d) => d.code === 'hold.stale-forecast'));
-  if (ctx.publish && fresh.length) {
+  if (ctx.publish && ctx.mode === 'apply' && fresh.length) {
     try {
       const warnings = await ctx.publish(fresh.map((p) => ({ workload: p.config.name, forecast: p.forecast!, at: now })), signal);
       for (const w of warnings) emit({ code: 'forecast.publish-warning', severity: 'WARNING', message: w });
@@ -313,7 +328,7 @@ export interface PlanOutcome {
  */
 export function planIsolated(
   plan: PlanFn,
-  input: { now: Date; config: ShadowscaleConfig; forecasts: Record<string, QuantileForecast>; state: FleetState },
+  input: Parameters<PlanFn>[0],
   onIsolate?: (error: unknown) => void,
 ): Map<string, PlanOutcome> {
   const names = Object.keys(input.forecasts);

@@ -58,9 +58,9 @@ export const forecastFn: ForecastFn = (series, options) => forecast(series, opti
  * shortfall they are expected to avoid, and which never pay for themselves.
  */
 export function planFn(config: ShadowscaleConfig): PlanFn {
-  return ({ now, config: shard, forecasts, state }) => {
-    const result = planFleet({ now: now.toISOString(), config: shard, forecasts, state, tickMs: config.tickSec * 1000 });
-    const costs = costReport({ config: shard, plan: result.plan, forecasts, now: now.toISOString() });
+  return ({ now, config: shard, forecasts, state, forecastMaxAgeMs }) => {
+    const result = planFleet({ now: now.toISOString(), config: shard, forecasts, state, tickMs: config.tickSec * 1000, forecastMaxAgeMs });
+    const costs = costReport({ config: shard, plan: result.plan, forecasts, now: now.toISOString(), forecastMaxAgeMs });
     const costDecisions: Decision[] = costs
       .filter((c) => c.shadowCostPerHour > 0 || c.recommendRemoval.length > 0)
       .map((c) => ({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ShadowscaleError } from '../../automation/errors';
 import { checkPlanInvariants, horizonSteps, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
 import { FakeDeployer } from '../fakes/fake-deployer';
+import { planFn } from '../../automation/modes/wiring';
 import { CollectingSink, MemoryRecords, NOW, fixedClock, flatForecast, generation, historyEndingAt, shadowscaleConfig, stubPlanner, workloadConfig, workloadPlan } from './helpers';
 
 function context(overrides: Partial<RunContext> = {}): RunContext & { deployer: FakeDeployer; records: MemoryRecords; sink: CollectingSink } {
@@ -54,8 +55,10 @@ describe('runOnce', () => {
     assert.ok(ctx.sink.events.some((e) => e.code === 'workload.failed' && e.labels?.workload === 'web'));
   });
 
-  it('GIVEN history that stopped arriving an hour ago WHEN a tick runs THEN nothing is applied and the hold is recorded as a decision', async () => {
-    const ctx = context({ config: shadowscaleConfig(['web']), history: historyEndingAt(3_600_000) });
+  it('GIVEN history that stopped arriving an hour ago WHEN a tick runs THEN the planner holds, nothing is applied and the hold is recorded as a decision', async () => {
+    const config = shadowscaleConfig(['web']);
+    const ctx = context({ config, history: historyEndingAt(3_600_000), plan: planFn(config) });
+    ctx.deployer.seed(workloadPlan('web', [generation('web-g1', { running: 4, minReplicas: 4 })]));
 
     const [web] = await runOnce(ctx, new AbortController().signal);
 
@@ -63,8 +66,32 @@ describe('runOnce', () => {
     assert.equal(web.applied, false);
     assert.deepEqual(web.decisions.map((d) => d.code), ['hold.stale-forecast']);
     assert.equal(ctx.deployer.calls.filter((c) => c.method === 'apply').length, 0);
-    assert.equal((ctx.plan as ReturnType<typeof stubPlanner>).inputs.length, 0, 'a stale workload is not planned');
+    assert.ok(ctx.sink.codes().includes('forecast.stale'));
     assert.deepEqual(ctx.records.decisions[0].decisions.map((d) => d.code), ['hold.stale-forecast']);
+  });
+
+  it('GIVEN a stale forecast and an unhealthy primary with a healthy standby shadow WHEN a tick runs THEN the failover is applied all the same', async () => {
+    const config = shadowscaleConfig(['web']);
+    const ctx = context({ config, history: historyEndingAt(3_600_000), plan: planFn(config) });
+    const p = config.workloads[0].placements;
+    ctx.deployer.seed(workloadPlan('web', [
+      generation('web-g1', { running: 4, minReplicas: 4 }),
+      generation('web-g2', { role: 'shadow', state: 'standby', running: 0, minReplicas: 0, suspended: 3, weight: 0, placement: { ...p[1] } }),
+    ]));
+    const read = ctx.deployer.state.bind(ctx.deployer);
+    ctx.deployer.state = async (o) => {
+      const s = await read(o);
+      for (const g of s.workloads[0].generations) g.healthy = g.name !== 'web-g1';
+      return s;
+    };
+
+    const [web] = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(web.decisions.map((d) => d.code).slice(0, 2), ['hold.stale-forecast', 'failover']);
+    assert.equal(web.applied, true);
+    const applied = ctx.deployer.appliedPlan('web')!;
+    assert.equal(applied.generations.find((g) => g.name === 'web-g2')?.weight, 1000);
+    assert.equal(applied.generations.find((g) => g.name === 'web-g1')?.weight, 0);
   });
 
   it('GIVEN one history source throws WHEN a tick runs THEN only that workload fails and the planner never sees it', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { loadConfig, parseConfig } from '../../automation/config';
 import { ShadowscaleError } from '../../automation/errors';
+import { parseDuration } from '../../automation/duration';
 
 const minimal = `version: 1
 workloads:
@@ -83,5 +84,23 @@ describe('shadowscale.yaml planAt', () => {
     assert.equal(parseConfig(minimal, 'c.yaml').planAt, undefined);
     const err = configError(minimal.replace('version: 1', 'version: 1\nplanAt: tomorrow'));
     assert.match(err.message, /planAt: expected "history-end" or an ISO 8601 date-time/);
+  });
+});
+
+describe('shadowscale.yaml checks the planner needs', () => {
+  it('GIVEN a total spend cap below one VM of each workload WHEN loaded THEN it is a config error naming the file and field, before any tick', () => {
+    const err = configError(minimal.replace('version: 1', 'version: 1\nlimits: { maxSpendPerHour: 0.01 }'));
+    assert.match(err.message, /conf\/shadowscale\.yaml/);
+    assert.match(err.message, /maxSpendPerHour/);
+  });
+
+  it('GIVEN quantiles without the median or 0.95 WHEN loaded THEN both are added (the planner and the published metrics need them)', () => {
+    const c = parseConfig(minimal.replace('version: 1', 'version: 1\nquantiles: [0.9, 0.99]'), 'c.yaml');
+    assert.deepEqual(c.quantiles, [0.5, 0.9, 0.95, 0.99]);
+  });
+
+  it('GIVEN a zero duration WHEN parsed THEN it is rejected like any non-positive duration', () => {
+    assert.throws(() => parseDuration('0', '--every'), /--every: expected a positive duration/);
+    assert.equal(parseDuration('90'), 90_000);
   });
 });

@@ -120,5 +120,6 @@ function toStatus(g: GenerationPlan): GenerationStatus {
     weight: g.weight,
     healthy: true,
     since: g.since,
+    templateVersion: g.instanceTemplate.version,
   };
 }
