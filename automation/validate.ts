@@ -117,14 +117,6 @@ function checkGeneration(workload: string, g: GenerationPlan, add: (w: string, c
   }
 }
 
-/** Throws ShadowscaleError kind 'unsafe' listing every violation; returns quietly otherwise. */
-export function assertPlanSafe(plan: FleetPlan, config: PlannerConfig, state: FleetState): void {
-  const v = validatePlan(plan, config, state);
-  if (v.length) {
-    throw new ShadowscaleError('unsafe', 'plan.unsafe', `the plan breaks ${v.length} rule(s): ${v.map((x) => `${x.workload}${x.generation ? `/${x.generation}` : ''}: ${x.message}`).join('; ')}`, { violations: v });
-  }
-}
-
 /**
  * Planner settings that can never produce a valid plan, each named by its config path:
  * ShadowscaleError kind 'config'. (Schema checks such as types live in automation/config.ts.)

@@ -110,7 +110,9 @@ export class DuckDbRecordsStore implements RecordsStore {
       `SELECT created_at, model, origin, origin_time, step_ms, horizon, CAST(quantiles AS VARCHAR) AS q, CAST(params AS VARCHAR) AS p
        FROM forecasts WHERE workload = $1 ORDER BY ${order}${limit === undefined ? '' : ' LIMIT $2'}`,
       limit === undefined ? [workload] : [workload, limit],
-    );
+    ).catch((err: unknown) => {
+      throw storeError(this.file, `reading the forecasts of "${workload}"`, err);
+    });
     return reader.getRowObjectsJS().map((r) => ({
       createdAt: String(r['created_at']),
       model: String(r['model']),
@@ -138,7 +140,9 @@ export class DuckDbRecordsStore implements RecordsStore {
     const reader = await this.connection.runAndReadAll(
       `SELECT decided_at, workload, code, message, CAST(numbers AS VARCHAR) AS numbers, generation FROM decisions WHERE decided_at >= $1 ORDER BY decided_at`,
       [since],
-    );
+    ).catch((err: unknown) => {
+      throw storeError(this.file, 'reading decisions', err);
+    });
     return reader.getRowObjectsJS().map((r) => ({
       at: String(r['decided_at']),
       workload: String(r['workload']),

@@ -133,24 +133,6 @@ export function offlinePreviewFn(): (current: FleetPlan | undefined, next: Fleet
   return (current, next) => offlinePreview(current, next);
 }
 
-/** For runs asked to keep no records: forecasts and decisions are logged, and the sink says so once. */
-export function unrecordedStore(sink: EventSink): RecordsStore {
-  let warned = false;
-  const warn = (): void => {
-    if (warned) return;
-    warned = true;
-    sink.emit({ code: 'records.disabled', severity: 'WARNING', message: 'no records store is wired: forecasts and decisions of this run are logged but not stored' });
-  };
-  return {
-    saveModel: async (record) => ({ ...record, version: 0 }),
-    latestModel: async () => undefined,
-    saveForecast: async () => warn(),
-    latestForecast: async () => undefined,
-    saveDecisions: async () => warn(),
-    close: async () => {},
-  };
-}
-
 export interface RunWiring {
   config: ShadowscaleConfig;
   deployerKind: 'pulumi' | 'sim';
@@ -161,8 +143,6 @@ export interface RunWiring {
   clock?: Clock;
   sink: EventSink;
   maxRunMs?: number;
-  /** Keep records (models, forecasts, decisions) in the config's DuckDB file. Default true. */
-  records?: boolean;
 }
 
 /** The stack re-checks a plan just before acting: automation/validate.ts over one workload. */
@@ -198,7 +178,7 @@ export function publisherFor(config: ShadowscaleConfig, sink: EventSink): Foreca
 export async function buildRunContext(w: RunWiring): Promise<RunContext & { note?: string }> {
   const workloads = w.workloads ?? w.config.workloads.map((x) => x.name);
   const resolved = w.clock ? { clock: w.clock, note: undefined } : await resolvePlanClock(w.config, historyFor);
-  const records = w.records === false ? unrecordedStore(w.sink) : await DuckDbRecordsStore.open(w.config.recordsPath);
+  const records = await DuckDbRecordsStore.open(w.config.recordsPath);
   return {
     config: w.config,
     clock: resolved.clock,

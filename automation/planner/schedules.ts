@@ -4,7 +4,8 @@
  * GCP's autoscaler takes at most 128 schedules, each at least 300 s long, as cron expressions.
  * We write one-shot schedules "M H DoM Mon *" in UTC whose window holds the largest floor of the
  * forecast steps it covers, so floors keep rising and falling between planner ticks the way the
- * forecast says, and expire on their own if the planner stops.
+ * forecast says. "M H DoM Mon *" comes round again a year later: every plan rewrites the whole
+ * list, so a schedule lives only as long as the plans that carry it.
  */
 import type { ScalingSchedule } from '../fleet-plan';
 import { inputError } from '../errors';
@@ -26,7 +27,7 @@ export function schedulesFromFloors(prefix: string, stepTimesMs: readonly number
     if (floor <= 0) continue;
     // Cron has minute resolution: start at the minute, keep the same end.
     const startMs = Math.floor(stepTimesMs[b] / 60_000) * 60_000;
-    const endMs = (b + 1 < stepTimesMs.length ? stepTimesMs[b + 1] - stepMs : stepTimesMs[b]) + (last - b) * stepMs;
+    const endMs = stepTimesMs[b] + (last - b) * stepMs;
     const d = new Date(startMs);
     out.push({
       name: `${prefix}-f${out.length}`,
