@@ -22,6 +22,17 @@ export interface HistoryQuery {
 /** Reads a workload's demand history onto a regular grid (gaps are NaN). */
 export interface HistorySource {
   read(query: HistoryQuery): Promise<Series>;
+  /** Releases clients (a gRPC channel keeps the process alive); the source is not used after. */
+  close?(): Promise<void>;
+}
+
+/** Reads once and always releases the source. */
+export async function readOnce(source: HistorySource, query: HistoryQuery): Promise<Series> {
+  try {
+    return await source.read(query);
+  } finally {
+    await source.close?.();
+  }
 }
 
 /** A versioned, trained model, as kept in the records store. */

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../automation/config';
-import type { EventSink } from '../automation/ports';
+import { readOnce, type EventSink } from '../automation/ports';
 import { createLogger, loggerSink } from '../automation/log';
 import { buildPreview } from '../automation/modes/preview';
 import { resolvePlanClock } from '../automation/modes/clock';
@@ -37,7 +37,7 @@ export function demoCommand(): Command {
         out.write(`shadowscale demo on ${flags.config} (no cloud: fleet simulator and offline preview)\n\n`);
         for (const w of config.workloads) {
           if (w.history.source !== 'file' || !w.history.file || !w.history.valueColumn) continue;
-          const { stepMs } = await historyFor(w).read({ signal: shutdown.signal });
+          const { stepMs } = await readOnce(historyFor(w), { signal: shutdown.signal });
           const steps = horizonSteps(w.horizonSec, stepMs);
           out.write(`## 1. Backtest of ${w.name}'s history (${w.history.file}), horizon ${formatDuration(w.horizonSec * 1000)}\n`);
           await runBacktest({
@@ -55,7 +55,7 @@ export function demoCommand(): Command {
         // Between ticks the simulated demand stays at its last observed level.
         const lastDemand = new Map<string, number>();
         for (const w of config.workloads) {
-          const s = await historyFor(w).read({ end: clock.now(), signal: shutdown.signal });
+          const s = await readOnce(historyFor(w), { end: clock.now(), signal: shutdown.signal });
           for (let i = s.values.length - 1; i >= 0; i--) if (Number.isFinite(s.values[i])) { lastDemand.set(w.name, s.values[i]); break; }
         }
         const sim = new SimDeployer({ config, clock, demand: (w) => lastDemand.get(w) ?? 0 });
@@ -79,7 +79,7 @@ export function demoCommand(): Command {
           out.write(`Records (models, forecasts, decisions): ${config.recordsPath}\n\n`);
           if (results.some((r) => !r.ok)) process.exitCode = 1;
         } finally {
-          await ctx.records.close();
+          await ctx.close();
         }
 
         out.write('## 3. The offline preview a pull request would get (stack program under Pulumi mocks)\n\n');

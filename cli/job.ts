@@ -45,7 +45,7 @@ export function jobCommand(): Command {
         process.exitCode = jobExitCode(results);
       } finally {
         shutdown.dispose();
-        await ctx.records.close();
+        await ctx.close();
       }
     });
 }

@@ -47,7 +47,7 @@ export function runCommand(): Command {
         }, { everyMs, tickTimeoutMs, signal: shutdown.signal, sink, maxTicks: flags.once ? 1 : undefined });
       } finally {
         shutdown.dispose();
-        await ctx.records.close();
+        await ctx.close();
       }
       if (flags.once && lastFailed) process.exitCode = 1;
     });

@@ -4,7 +4,7 @@
  * the stale-forecast guard does not hold the fleet; `planAt: <ISO>` plans as of a fixed time.
  */
 import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
-import { systemClock, type Clock, type HistorySource } from '../ports';
+import { readOnce, systemClock, type Clock, type HistorySource } from '../ports';
 
 export function fixedClock(at: Date): Clock {
   return { now: () => new Date(at.getTime()) };
@@ -12,7 +12,7 @@ export function fixedClock(at: Date): Clock {
 
 /** The first step after a history's newest point: where its forecast starts. */
 export async function historyEnd(source: HistorySource, signal?: AbortSignal): Promise<Date> {
-  const s = await source.read({ signal });
+  const s = await readOnce(source, { signal });
   return new Date(s.startMs + s.values.length * s.stepMs);
 }
 

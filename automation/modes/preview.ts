@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { QuantileForecast } from '../../forecaster/types';
 import type { PlacementConfig, ShadowscaleConfig, WorkloadConfig } from '../config-types';
 import type { FleetPlan, FleetState, GenerationPlan, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
-import type { Clock, Deployer, EventSink, HistorySource, PreviewResult } from '../ports';
+import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult } from '../ports';
 import { describeError, inputError } from '../errors';
 import { horizonSteps, planIsolated, summarizeForecast, type ForecastFn, type PlanFn } from './run-once';
 import type { PrPreview, PrPreviewWorkload, GenerationRow } from '../render/pr-markdown';
@@ -79,7 +79,7 @@ export async function buildPreview(ctx: PreviewContext, signal: AbortSignal): Pr
   for (const w of all) {
     try {
       signal.throwIfAborted();
-      const series = await ctx.history(w).read({ end: now, signal });
+      const series = await readOnce(ctx.history(w), { end: now, signal });
       const f = await ctx.forecast(series, { horizon: horizonSteps(w.horizonSec, series.stepMs), quantiles: ctx.config.quantiles, signal });
       forecasts[w.name] = f;
       rows.get(w.name)!.forecast = summarizeForecast(f);

@@ -8,7 +8,7 @@
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan, FleetState, WorkloadPlan } from '../fleet-plan';
-import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsStore } from '../ports';
+import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
 import { ShadowscaleError, describeError } from '../errors';
 import { cancelledError, isCancellation } from '../adapters/retry';
 import { mapSettled } from './concurrency';
@@ -231,7 +231,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   await mapSettled(pending, 1, async (p) => {
     try {
       signal.throwIfAborted();
-      const series = await ctx.history(p.config).read({ end: now, signal });
+      const series = await readOnce(ctx.history(p.config), { end: now, signal });
       const choice = ctx.models ? await ctx.models.choose(p.config.name, series, now) : undefined;
       const forecast = await ctx.forecast(series, {
         horizon: horizonSteps(p.config.horizonSec, series.stepMs),

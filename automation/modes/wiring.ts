@@ -162,23 +162,32 @@ export function registryHooks(records: RecordsStore): ModelRegistryHooks {
 }
 
 /** Forecasts go to Cloud Monitoring only when the configuration names a project. */
-export function publisherFor(config: ShadowscaleConfig, sink: EventSink): ForecastPublisher | undefined {
+export function publisherFor(config: ShadowscaleConfig, sink: EventSink): { publish: ForecastPublisher; close(): Promise<void> } | undefined {
   if (!config.project) return undefined;
+  let client: import('@google-cloud/monitoring').MetricServiceClient | undefined;
   let publisher: MonitoringForecastPublisher | undefined;
-  return async (forecasts) => {
-    if (!publisher) {
-      const { MetricServiceClient } = require('@google-cloud/monitoring') as typeof import('@google-cloud/monitoring');
-      publisher = new MonitoringForecastPublisher({ client: new MetricServiceClient({ projectId: config.project }), projectId: config.project!, events: sink });
-    }
-    const result = await publisher.publish(forecasts);
-    return result.skipped ? [`${result.skipped} forecast point(s) not published (not newer than the last written point)`] : [];
+  return {
+    publish: async (forecasts) => {
+      if (!publisher) {
+        const { MetricServiceClient } = require('@google-cloud/monitoring') as typeof import('@google-cloud/monitoring');
+        client = new MetricServiceClient({ projectId: config.project });
+        publisher = new MonitoringForecastPublisher({ client, projectId: config.project!, events: sink });
+      }
+      const result = await publisher.publish(forecasts);
+      return result.skipped ? [`${result.skipped} forecast point(s) not published (not newer than the last written point)`] : [];
+    },
+    // The client's gRPC channel would keep a finished job's process alive.
+    close: async () => {
+      await client?.close();
+    },
   };
 }
 
-export async function buildRunContext(w: RunWiring): Promise<RunContext & { note?: string }> {
+export async function buildRunContext(w: RunWiring): Promise<RunContext & { note?: string; close(): Promise<void> }> {
   const workloads = w.workloads ?? w.config.workloads.map((x) => x.name);
   const resolved = w.clock ? { clock: w.clock, note: undefined } : await resolvePlanClock(w.config, historyFor);
   const records = await DuckDbRecordsStore.open(w.config.recordsPath);
+  const publisher = publisherFor(w.config, w.sink);
   return {
     config: w.config,
     clock: resolved.clock,
@@ -190,7 +199,10 @@ export async function buildRunContext(w: RunWiring): Promise<RunContext & { note
     validate: validateFn(),
     records,
     models: registryHooks(records),
-    publish: publisherFor(w.config, w.sink),
+    publish: publisher?.publish,
+    close: async () => {
+      await Promise.all([records.close(), publisher?.close()]);
+    },
     sink: w.sink,
     mode: w.mode,
     workloads,

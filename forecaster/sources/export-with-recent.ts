@@ -24,4 +24,8 @@ export class ExportWithRecentHistorySource implements HistorySource {
     const recent = await this.recent.read({ start, end, stepMs: history.stepMs, signal: query.signal });
     return mergeRecent(history, recent);
   }
+
+  async close(): Promise<void> {
+    await Promise.all([this.exported.close?.(), this.recent.close?.()]);
+  }
 }
