@@ -37,7 +37,9 @@ export function runCommand(): Command {
       const tickTimeoutMs = flags.tickTimeout ? parseDuration(flags.tickTimeout, '--tick-timeout') : everyMs;
       const sink = loggerSink(createLogger({ labels: { command: 'run' } }));
       const shutdown = abortOnSignals(process, sink);
-      const ctx = await buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: flags.previewOnly ? 'preview' : 'apply', sink, maxRunMs: tickTimeoutMs });
+      const ctx = await buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: flags.previewOnly ? 'preview' : 'apply', sink });
+      // No maxRunMs: a loop's tick says nothing about how long another host's run (a Cloud Run
+      // task with a longer timeout) may hold a lock, so a loop never cancels a lock by its age.
       if (ctx.note) sink.emit({ code: 'run.clock', severity: 'NOTICE', message: ctx.note });
       let lastFailed = false;
       try {

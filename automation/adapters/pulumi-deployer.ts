@@ -370,8 +370,11 @@ export class PulumiDeployer implements Deployer {
       const verdict = staleLockVerdict(owners, this.options.lockPolicy, now);
       if (verdict.cancel) {
         this.emit('WARNING', 'deploy.stale-lock-cancelled', `stack ${stackName}: cancelling a lock whose owner is gone (${verdict.reason}); the next update refreshes first`, labels);
-        await session.cancel();
+        // The marker first: whatever the cancel does, the next update must refresh.
         await this.options.recovery.mark(stackName, `stale lock cancelled: ${verdict.reason}`, now);
+        await session.cancel().catch((cancelError: unknown) => {
+          this.emit('ERROR', 'deploy.cancel-failed', `stack ${stackName}: pulumi cancel failed: ${shortPulumiMessage(cancelError)}`, labels);
+        });
       } else {
         this.emit('INFO', 'deploy.locked', `stack ${stackName} is locked: ${verdict.reason}`, labels);
       }
