@@ -217,8 +217,16 @@ function meanResiduals(rows: ResidualMatrix[]): ResidualMatrix {
   });
 }
 
-function calibrationOrigins(K: number, horizon: number, minTrain: number): number[] {
-  const stride = Math.max(1, Math.round(horizon / 12));
+/**
+ * Origins K-H, K-H-s, ... The stride makes them span at least one full cycle of the base
+ * season: errors differ by the phase of the cycle (a busy afternoon is less predictable than a
+ * quiet night), and origins packed into a few hours would calibrate every phase on those
+ * hours' errors alone. Not the longest season: reaching back weeks would calibrate on a regime
+ * the series may have left, and costs a refit per day reached.
+ */
+export function calibrationOrigins(K: number, horizon: number, minTrain: number, periods: number[] = []): number[] {
+  const base = periods[0] ?? 0;
+  const stride = Math.max(1, Math.round(horizon / 12), Math.ceil(base / CALIBRATION_ORIGINS));
   const origins: number[] = [];
   for (let j = 0; j < CALIBRATION_ORIGINS; j++) {
     const o = K - horizon - j * stride;
@@ -258,7 +266,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   for (const name of names) {
     if (!MODEL_FACTORIES[name]) throw inputError('input.model', { field: 'model' }, `expected one of ${Object.keys(MODEL_FACTORIES).join(', ')}, got "${name}"`);
   }
-  const origins = calibrationOrigins(K, horizon, minTrain);
+  const origins = calibrationOrigins(K, horizon, minTrain, periods);
   const nonNegative = isNonNegative(values, K);
   const scoreLevels = [...new Set([...opts.quantiles, 0.5])];
 
