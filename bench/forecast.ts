@@ -4,8 +4,12 @@
  * last 30 % of the trace compares seasonal naive, every single model, and the per-origin
  * selection (chosen from data before each origin only). Run alone:
  *   node --import tsx bench/forecast.ts [--horizon 1h|24h] [trace-id ...]
+ * The opt-in Prophet candidate is measured apart (it is slow), at 1 h only:
+ *   node --import tsx bench/forecast.ts --prophet [trace-id ...]
  */
-import { backtest, SELECTED, BASELINE_MODEL } from '../forecaster';
+import { backtest, SELECTED, BASELINE_MODEL, DEFAULT_MODELS, detectPeriods, prepareModels } from '../forecaster';
+import { prophetModel } from '../forecaster/models/prophet';
+import { fillGapsForModel } from '../forecaster/series';
 import { readHistoryFile } from '../forecaster/sources/files';
 import { BENCH_TRACES, tracePath, type BenchTrace } from './traces';
 
@@ -92,16 +96,114 @@ export async function runForecastBench(only: string[] = [], horizons: string[] =
   return renderForecastBench(rows);
 }
 
+export interface ProphetBenchRow {
+  trace: string;
+  horizonSteps: number;
+  naive: number;
+  prophet: { pinball: number; coverage95: number };
+  /** Best default model (single or ensemble, not prophet) over the same origins. */
+  bestDefault: { model: string; pinball: number };
+  /** The per-origin selection without prophet among the candidates, and with it. */
+  selectedDefault: number;
+  selectedWithProphet: number;
+  /** Share of origins at which the selection with prophet chose prophet (alone). */
+  prophetChosen: number;
+  /** One prophet fit + predict on the last window, seconds; and both backtests' wall time. */
+  fitSeconds: number;
+  secondsDefault: number;
+  secondsWithProphet: number;
+}
+
+/** Traces for the prophet table when none are named: one per shape, to keep the run short. */
+const PROPHET_DEFAULT_TRACES = ['azure_vm_v2', 'alibaba2018', 'nab_tweets_goog', 'nab_elb_requests', 'prophet_pedestrians'];
+
+export async function benchProphetTrace(t: BenchTrace): Promise<ProphetBenchRow> {
+  const { series } = await readHistoryFile({ file: tracePath(t), valueColumn: t.valueColumn, timeColumn: t.timeColumn, stepMs: t.stepMs, resampleMs: t.resampleMs });
+  const horizon = Math.max(1, Math.round(3_600_000 / series.stepMs));
+  await prepareModels(['prophet']);
+  // Fit time alone, on the window the engine would use at the end of the series.
+  const periods = detectPeriods(series.values, { stepMs: series.stepMs });
+  const model = prophetModel({ periods, stepMs: series.stepMs });
+  const tail = fillGapsForModel(series.values.subarray(Math.max(0, series.values.length - model.lookback)));
+  let started = performance.now();
+  const fitted = model.fit(tail);
+  fitted.predict(horizon);
+  fitted.dispose?.();
+  const fitSeconds = (performance.now() - started) / 1000;
+
+  started = performance.now();
+  const base = await backtest(series, { horizon, origins: ORIGINS, quantiles: QUANTILES, models: DEFAULT_MODELS });
+  const secondsDefault = (performance.now() - started) / 1000;
+  started = performance.now();
+  const withProphet = await backtest(series, { horizon, origins: ORIGINS, quantiles: QUANTILES, models: [...DEFAULT_MODELS, 'prophet'] });
+  const secondsWithProphet = (performance.now() - started) / 1000;
+
+  const defaults = Object.entries(base.scores).filter(([name]) => name !== SELECTED).sort((a, b) => a[1].pinball - b[1].pinball);
+  const p = withProphet.scores['prophet'];
+  return {
+    trace: t.id,
+    horizonSteps: horizon,
+    naive: base.scores[BASELINE_MODEL]!.pinball,
+    prophet: { pinball: p?.pinball ?? NaN, coverage95: p?.coverage['0.95'] ?? NaN },
+    bestDefault: { model: defaults[0]![0], pinball: defaults[0]![1].pinball },
+    selectedDefault: base.scores[SELECTED]!.pinball,
+    selectedWithProphet: withProphet.scores[SELECTED]!.pinball,
+    prophetChosen: withProphet.origins.filter((o) => o.model === 'prophet').length / withProphet.origins.length,
+    fitSeconds,
+    secondsDefault,
+    secondsWithProphet,
+  };
+}
+
+export function renderProphetBench(rows: ProphetBenchRow[]): string {
+  const lines = [
+    '## Prophet as an opt-in candidate (1 h horizon)',
+    '',
+    `Command: \`node --import tsx bench/forecast.ts --prophet${rows.length ? ' ' + rows.map((r) => r.trace).join(' ') : ''}\`. Same origins and quantiles as above; pinball / seasonal-naive pinball.`,
+    '"selected" = per-origin selection over the default models, then over the default models plus prophet; "prophet chosen" = share of',
+    'origins where the selection picked prophet alone; fit = one prophet fit + predict on the final window; backtest seconds without / with prophet.',
+    '',
+    '| trace | prophet | prophet cov 0.95 | best default | selected (default) | selected (+prophet) | prophet chosen | fit s | backtest s |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const rel = (x: number) => (x / r.naive).toFixed(3);
+    lines.push(`| ${r.trace} | ${rel(r.prophet.pinball)} | ${r.prophet.coverage95.toFixed(3)} | ${rel(r.bestDefault.pinball)} (${r.bestDefault.model}) | ${rel(r.selectedDefault)} | ${rel(r.selectedWithProphet)} | ${(100 * r.prophetChosen).toFixed(0)} % | ${r.fitSeconds.toFixed(2)} | ${r.secondsDefault.toFixed(1)} / ${r.secondsWithProphet.toFixed(1)} |`);
+  }
+  if (rows.length) {
+    const mean = (f: (r: ProphetBenchRow) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+    const change = mean((r) => r.selectedWithProphet / r.naive) / mean((r) => r.selectedDefault / r.naive) - 1;
+    const cost = mean((r) => r.secondsWithProphet / r.secondsDefault);
+    const signed = `${change >= 0 ? '+' : ''}${(100 * change).toFixed(1)} %`;
+    lines.push('', `Mean selected/naive ${mean((r) => r.selectedDefault / r.naive).toFixed(3)} without prophet, ${mean((r) => r.selectedWithProphet / r.naive).toFixed(3)} with it (${signed} pinball); backtest time x${cost.toFixed(2)}.`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function runProphetBench(only: string[] = []): Promise<string> {
+  const ids = only.length ? only : PROPHET_DEFAULT_TRACES;
+  const rows: ProphetBenchRow[] = [];
+  for (const t of BENCH_TRACES.filter((x) => ids.includes(x.id))) {
+    const row = await benchProphetTrace(t);
+    process.stderr.write(`bench prophet: ${t.id}: prophet ${(row.prophet.pinball / row.naive).toFixed(3)} selected ${(row.selectedDefault / row.naive).toFixed(3)} -> ${(row.selectedWithProphet / row.naive).toFixed(3)} fit ${row.fitSeconds.toFixed(2)} s, backtest ${row.secondsDefault.toFixed(1)} -> ${row.secondsWithProphet.toFixed(1)} s\n`);
+    rows.push(row);
+  }
+  return renderProphetBench(rows);
+}
+
 if (require.main === module) {
-  // `--horizon 24h` (repeatable) limits the horizons; other arguments are trace ids.
+  // `--horizon 24h` (repeatable) limits the horizons; `--prophet` runs the prophet table instead;
+  // other arguments are trace ids.
   const args = process.argv.slice(2);
   const horizons: string[] = [];
   const ids: string[] = [];
+  let prophet = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--horizon') horizons.push(args[++i] ?? '');
+    else if (args[i] === '--prophet') prophet = true;
     else ids.push(args[i]!);
   }
-  runForecastBench(ids, horizons).then((md) => process.stdout.write(md), (err) => {
+  (prophet ? runProphetBench(ids) : runForecastBench(ids, horizons)).then((md) => process.stdout.write(md), (err) => {
     process.stderr.write(`bench forecast: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
   });

@@ -7,6 +7,7 @@
  */
 import { ShadowscaleError, inputError } from '../automation/errors';
 import { FitCache, forecastAtOrigin, type EngineOptions } from './engine';
+import { prepareModels } from './models';
 import { accumulate, finish, maseScale, newAccumulator, type ScoreAccumulator, type Scores } from './metrics';
 import { timeAt } from './series';
 import type { Series } from './types';
@@ -62,6 +63,7 @@ export async function backtest(series: Series, opts: BacktestOptions): Promise<B
   const values = series.values;
   const origins = backtestOrigins(values.length, opts.horizon, opts.origins, 1);
   if (!origins.length) throw inputError('input.history-too-short', { file: series.name }, `expected more than ${opts.horizon} points for a ${opts.horizon}-step backtest, got ${values.length}`);
+  await prepareModels(opts.models ?? []);
   const engineOpts: EngineOptions = { horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, models: opts.models };
   const cache = new FitCache();
   const accs = new Map<string, ScoreAccumulator>();

@@ -3,6 +3,7 @@
  */
 import { ShadowscaleError, inputError } from '../automation/errors';
 import { forecastAtOrigin } from './engine';
+import { prepareModels } from './models';
 import { timeAt } from './series';
 import { quantileKey, type ForecastOptions, type QuantileForecast, type Series } from './types';
 
@@ -10,7 +11,7 @@ export { backtest, SELECTED, type BacktestOptions, type BacktestOrigin, type Bac
 export { createOnlineForecaster, type OnlineForecaster, type OnlineForecasterOptions } from './online';
 export { shouldRetrain, detectChangepoint, type RetrainInput, type RetrainDecision } from './retrain';
 export { detectPeriods } from './seasonality';
-export { DEFAULT_MODELS, MODEL_FACTORIES, BASELINE_MODEL } from './models';
+export { DEFAULT_MODELS, MODEL_FACTORIES, BASELINE_MODEL, prepareModels } from './models';
 
 /** A team's advance notice: demand in [startMs, endMs) is expected to be `multiplier` times usual. */
 export interface ForecastEvent {
@@ -57,13 +58,15 @@ export function applyEvents(f: QuantileForecast, startMs: number, events: Foreca
 
 /**
  * Forecasts `horizon` steps from grid index `at` (default: the end of the series) using values
- * with index < at only, with calibrated quantiles at every requested level.
+ * with index < at only, with calibrated quantiles at every requested level. `models` names the
+ * candidates (default DEFAULT_MODELS; add 'prophet' to opt in); `model` forces one.
  */
-export async function forecast(series: Series, opts: ForecastOptions & { at?: number; events?: ForecastEvent[] }): Promise<ForecastResult> {
+export async function forecast(series: Series, opts: ForecastOptions & { at?: number; events?: ForecastEvent[]; models?: string[] }): Promise<ForecastResult> {
   validateForecastOptions(opts, series.values.length);
   const at = opts.at ?? series.values.length;
   if (opts.signal?.aborted) throw new ShadowscaleError('cancelled', 'forecast.cancelled', 'forecast cancelled');
-  const result = forecastAtOrigin(series.values, at, { horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, model: opts.model });
+  await prepareModels([opts.model, ...(opts.models ?? [])]);
+  const result = forecastAtOrigin(series.values, at, { horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, model: opts.model, models: opts.models });
   const out: ForecastResult = {
     model: result.selected.model,
     params: result.selected.params,

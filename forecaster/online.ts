@@ -8,6 +8,7 @@
 import { ShadowscaleError } from '../automation/errors';
 import { buildPools, calibratedQuantiles, type CalibrationPools } from './calibration';
 import { FitCache, forecastAtOrigin, minTrainSteps, refitSpacing, type Forecaster } from './engine';
+import { assertModelsPrepared } from './models';
 import { timeAt } from './series';
 import type { QuantileForecast } from './types';
 
@@ -17,7 +18,8 @@ export interface OnlineForecasterOptions {
   quantiles: number[];
   /** Refit spacing in steps (default: a day of steps, or the horizon if longer). */
   refitEverySteps?: number;
-  /** Candidate models for the periodic selection. */
+  /** Candidate models for the periodic selection. One with an async runtime ('prophet') must
+   * be loaded first with `await prepareModels(models)`: this factory is synchronous. */
   models?: string[];
   /** Grid start time, for the ISO origin time (default 0). */
   startMs?: number;
@@ -33,6 +35,8 @@ const MAX_ROWS = 200;
 const REBUILD_EVERY = 4;
 
 export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineForecaster {
+  // Fail at creation, not at the first selection deep inside a replay.
+  assertModelsPrepared(opts.models ?? []);
   const spacing = refitSpacing(opts);
   const reselectEvery = 7 * spacing;
   const cache = new FitCache();
