@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { runForecastBench, runProphetBench } from './forecast';
 import { runForecastSpeedBench } from './forecast-speed';
 import { runReplayBench } from './replay';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const text = [
     '# Benchmarks',
     '',
-    `Measured by \`npm run bench\` on ${machine}, on the traces in \`${TRACES_DIR}\``,
+    `Measured by \`npm run bench\` on ${machine}, on the traces in \`${relative(join(__dirname, '..'), TRACES_DIR)}\``,
     '(see ../shared/traces/README.md for their sources: Numenta Anomaly Benchmark; Hadary et al., Azure',
     'Public Dataset; Alibaba cluster-trace-v2018; Zenodo 10.5281/zenodo.14564847; facebook/prophet examples).',
     `Generated ${new Date().toISOString().slice(0, 10)}. Every figure below is what the command measured; nothing is edited by hand.`,
