@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { formatDuration } from '../automation/duration';
-import { forecast } from '../forecaster';
+import { DEFAULT_MODELS, MODEL_FACTORIES, forecast } from '../forecaster';
 import { timeAt } from '../forecaster/series';
 import { addHistoryOptions, readHistoryFromFlags, type HistoryFlags } from './history-options';
 import { inputError } from '../automation/errors';
@@ -52,6 +52,7 @@ interface ForecastFlags extends HistoryFlags {
   at?: string;
   quantiles?: string;
   model?: string;
+  models?: string;
   format?: string;
 }
 
@@ -62,7 +63,8 @@ export async function runForecast(flags: ForecastFlags, out: NodeJS.WritableStre
   const at = flags.at === undefined ? undefined : parsePositiveInt(flags.at, '--at');
   const format = parseFormat(flags.format);
   const { series } = await readHistoryFromFlags(flags);
-  const result = await forecast(series, { horizon, quantiles, at, model: flags.model });
+  const models = flags.models ? flags.models.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const result = await forecast(series, { horizon, quantiles, at, model: flags.model, models });
   if (format === 'json') {
     out.write(`${JSON.stringify({ model: result.model, step: formatDuration(series.stepMs), origin: result.origin, quantiles: result.quantiles })}\n`);
   } else {
@@ -81,7 +83,8 @@ export function forecastCommand(): Command {
     .requiredOption('--horizon <n>', 'steps to forecast')
     .option('--at <k>', 'forecast from row K of the regular grid, using rows before K only (default: the end)')
     .option('--quantiles <list>', 'quantile levels, comma separated', '0.5,0.9,0.95,0.99')
-    .option('--model <kind>', 'use this model instead of selecting one (seasonal-naive, seasonal-naive-long, mstl, ets, linear-trend)')
+    .option('--model <kind>', `use this model instead of selecting one (${Object.keys(MODEL_FACTORIES).join(', ')})`)
+    .option('--models <list>', `candidates to select from, comma separated (default: ${DEFAULT_MODELS.join(', ')}; prophet is opt-in)`)
     .option('--format <fmt>', 'json or table (default: table at a terminal, json otherwise)')
     .action(async (flags: ForecastFlags) => runForecast(flags));
   return cmd;
