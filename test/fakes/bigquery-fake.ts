@@ -18,7 +18,7 @@
  * No authentication is checked (tests use `PassThroughClient`).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 export interface Recorded {
   method: string;
@@ -136,19 +136,14 @@ export async function startBigQueryFake(): Promise<BigQueryFake> {
       res.end(JSON.stringify(answer.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { port, url, close } = await listenOnLoopback(server);
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     setReply(next) {
       reply = next;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close,
   };
 }

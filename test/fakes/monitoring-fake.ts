@@ -22,7 +22,7 @@
  * No authentication is checked (tests use `PassThroughClient`).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 export interface Recorded {
   method: string;
@@ -156,20 +156,15 @@ export async function startMonitoringFake(options: { minPointIntervalMs?: number
       res.end(JSON.stringify(reply.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { port, url, close } = await listenOnLoopback(server);
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     created,
     setListResponse(reply) {
       listReply = reply;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close,
   };
 }
