@@ -8,7 +8,8 @@
  *   autoscaler and the pool need; the objective is checked by replay instead.)
  * - Standby pool: one VM at a time above the floor, each kept only while its expected value per
  *   hour (probability demand reaches it within the refill window x chances per hour x the
- *   shortfall its shorter latency avoids x penalty) beats its price; suspended or stopped,
+ *   shortfall its shorter latency avoids x penalty) beats its price plus the boot that refills
+ *   it each time the autoscaler calls it; suspended or stopped,
  *   whichever nets more. This is where the
  *   seeds' tiers come from: a small pool when the upper quantiles are close to q*, a large one
  *   ahead of a predicted rise, none when demand is falling.
@@ -54,8 +55,9 @@ export interface Sizing {
   pool: PoolChoice;
   leadSteps: number;
   /**
-   * Autoscaler target for the serving generation: median / q* of the next step's forecast, the
-   * headroom the workload's own calibrated errors ask for (never below the configured target).
+   * Autoscaler target for the serving generation: the smaller of median / q* and q* / highest
+   * quantile of the next step's forecast, the headroom the workload's own calibrated errors ask
+   * for (never below the configured target).
    * The floors already cover q*; this makes the reactive backstop respond to a surprise with
    * the same headroom.
    */
@@ -97,14 +99,20 @@ export function sizeGeneration(input: SizingInput): Sizing {
     const pts = steps[h].points;
     upperVms = Math.max(upperVms, vmsFor(pts.values[pts.values.length - 1], capacityPerVm));
   }
-  const pool = choosePool(input, floorNow, windowSteps, windowMs);
-  const median = quantileAt(steps[0].points, 0.5);
-  const ratio = demandAtQ[0] > 0 ? median / demandAtQ[0] : input.configuredUtilization;
+  const first = steps[0].points;
+  const median = quantileAt(first, 0.5);
+  const top = first.values[first.values.length - 1];
+  // Headroom for the wider side of the workload's calibrated spread around q*: the body
+  // (median to q*) or the tail (q* to the highest level). A bursty workload's tail is the wider
+  // one, and a surprise there is what the backstop is for.
+  const bodyRatio = median / demandAtQ[0];
+  const ratio = demandAtQ[0] > 0 ? (top > 0 ? Math.min(bodyRatio, demandAtQ[0] / top) : bodyRatio) : input.configuredUtilization;
   const targetUtilization = Math.min(1, Math.max(input.configuredUtilization, Math.round(ratio * 100) / 100));
+  const pool = choosePool(input, floorNow, windowSteps, windowMs, targetUtilization);
   return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, floorNow, upperVms, pool, leadSteps, targetUtilization };
 }
 
-function choosePool(input: SizingInput, floorNow: number, windowSteps: number, windowMs: number): PoolChoice {
+function choosePool(input: SizingInput, floorNow: number, windowSteps: number, windowMs: number, targetUtilization: number): PoolChoice {
   const { steps, capacityPerVm, latencies, penaltyPerVmHour, stepMs } = input;
   // How often a pool VM can be called on: once per step, but needs closer than a boot apart
   // overlap (a VM booted for the first would serve the second).
@@ -119,8 +127,14 @@ function choosePool(input: SizingInput, floorNow: number, windowSteps: number, w
     const threshold = (floorNow + k - 1) * capacityPerVm;
     let p = 0;
     for (let h = 0; h < windowSteps; h++) p = Math.max(p, exceedance(steps[h].points, threshold));
-    const netSuspended = p * chancesPerHour * penaltyPerVmHour * savedSuspendedH - input.suspendedPricePerHour;
-    const netStopped = p * chancesPerHour * penaltyPerVmHour * savedStoppedH - input.stoppedPricePerHour;
+    // The autoscaler calls this VM whenever demand reaches threshold x target (earlier than the
+    // shortfall it avoids), and GCP then boots a replacement into the pool at the running price:
+    // each call costs a boot, whether or not the demand would have gone unserved.
+    let pCall = 0;
+    for (let h = 0; h < windowSteps; h++) pCall = Math.max(pCall, exceedance(steps[h].points, threshold * targetUtilization));
+    const refillPerHour = pCall * chancesPerHour * (latencies.bootSec / 3600) * input.pricePerHour;
+    const netSuspended = p * chancesPerHour * penaltyPerVmHour * savedSuspendedH - input.suspendedPricePerHour - refillPerHour;
+    const netStopped = p * chancesPerHour * penaltyPerVmHour * savedStoppedH - input.stoppedPricePerHour - refillPerHour;
     if (netSuspended <= 0 && netStopped <= 0) break;
     if (netSuspended >= netStopped) suspended++;
     else stopped++;

@@ -58,7 +58,7 @@ export const DEFAULT_REPLAY_QUANTILES = [0.5, 0.9, 0.95, 0.99];
  * (per VM-hour = 60 x per VM-minute), the config's default penalty of 20 running VM-hours per
  * unserved VM-hour (q* = 20/21), no caps that bind.
  * The configured autoscaler target is GCP's default 0.6: what the fleet falls back to without a
- * usable forecast. With one, the planner runs the autoscaler at median / q* of the forecast.
+ * usable forecast. With one, the planner runs the autoscaler at the smaller of median / q* and q* / top quantile of the forecast.
  */
 export function replayWorkload(capacityPerVm: number, model: FleetModel, over: Partial<WorkloadConfig> = {}): WorkloadConfig {
   const perHour = (perMinute: number) => perMinute * 60;

@@ -59,6 +59,23 @@ describe('planFleet: sizing by cost', () => {
     assert.deepEqual(sizing.floors.slice(6, 12), [11, 11, 22, 22, 22, 22]);
   });
 
+  it('GIVEN the same forecast WHEN a running VM (the pool refill boot) gets dearer THEN the pool shrinks, because every autoscaler call on a pool VM costs a boot', () => {
+    const w = workload();
+    const view = viewForecast('web', forecastOf((h) => (h < 10 ? 100 : 200)), T0, 30 * 60_000, []);
+    assert.ok(view.ok);
+    const poolAt = (pricePerHour: number) => {
+      const s = sizeGeneration({
+        steps: view.steps, stepMs: view.stepMs, capacityPerVm: 10, qStar: 0.95, latencies: w.latencies, tickMs: 15 * 60_000,
+        pricePerHour, suspendedPricePerHour: 0.08, stoppedPricePerHour: 0.04, penaltyPerVmHour: 19, configuredUtilization: 0.6,
+      });
+      return s.pool.suspended + s.pool.stopped;
+    };
+    const cheap = poolAt(0);
+    const dear = poolAt(5);
+    assert.ok(cheap > 0, `pool with free boots ${cheap}`);
+    assert.ok(dear < cheap, `pool ${dear} at price 5 vs ${cheap} at price 0`);
+  });
+
   it('GIVEN a falling forecast with a narrow spread WHEN planning THEN no pool VM is worth its price', () => {
     const r = planFleet(input({ forecasts: { web: forecastOf((h) => 100 - h, { spread: 0.001 }) } }));
     const g = genNamed(r.plan, 'web-g1')!;
