@@ -665,8 +665,9 @@ export function costReport(input: CostReportInput): WorkloadCostReport[] {
     const successorCost = successors.reduce((s, g) => s + costOf(g), 0);
     const recommendRemoval = [
       ...(overflow.length && overflowCost > avoided ? overflow.map((g) => g.name) : []),
-      // A template change is worth making whatever it saves; only a price-driven move must pay.
-      ...successors.filter((g) => g.instanceTemplate.version === primary!.instanceTemplate.version && successorCost > savings).map((g) => g.name),
+      // What a successor costs while it waits ends when it takes over, and its savings do not:
+      // a price-driven move pays once it saves anything. A template change is made regardless.
+      ...(savings > 0 ? [] : successors.filter((g) => g.instanceTemplate.version === primary!.instanceTemplate.version).map((g) => g.name)),
     ];
     const parts: string[] = [];
     if (overflow.length) parts.push(`overflow shadows ${overflow.map((g) => g.name).join(', ')} cost ${overflowCost.toFixed(2)}/h and avoid an expected ${avoided.toFixed(2)}/h of unserved demand`);
