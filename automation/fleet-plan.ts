@@ -124,3 +124,21 @@ export interface Decision {
   numbers: Record<string, number | string>;
   generation?: string;
 }
+
+/** The fields of a generation's status that its plan determines (what is observed comes on top). */
+export type PlannedStatus = Omit<GenerationStatus, 'healthy' | 'loadPerVm'>;
+
+export function plannedStatus(g: GenerationPlan): PlannedStatus {
+  return {
+    name: g.name,
+    role: g.role,
+    state: g.state,
+    placementId: g.placement.id,
+    running: g.running,
+    suspended: g.suspended,
+    stopped: g.stopped,
+    weight: g.weight,
+    since: g.since,
+    templateVersion: g.instanceTemplate.version,
+  };
+}

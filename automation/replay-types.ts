@@ -12,7 +12,7 @@ export interface ReplayStep {
   running: number;
   suspended: number;
   stopped: number;
-  /** VMs actually ready to serve at this step (after latencies). */
+  /** VM-equivalents serving this step: capacity that becomes ready part-way counts its fraction of the step. */
   ready: number;
   served: number;
   /** Cost of this step in price units (running/booting 1.0, suspended 0.08, stopped 0.04 per VM-minute by default). */

@@ -3,22 +3,13 @@
  * stacks/outputs.ts. Kept free of Pulumi imports so readers stay light.
  */
 
+import type { PlannedStatus } from '../automation/fleet-plan';
+
 /** The stack output key holding the fleet. */
 export const FLEET_OUTPUT_KEY = 'fleet';
 
-/** What the stack exports per generation. */
-export interface GenerationOutput {
-  name: string;
-  role: string;
-  state: string;
-  placementId: string;
-  /** The plan's running floor. */
-  running: number;
-  suspended: number;
-  stopped: number;
-  weight: number;
-  since: string;
-  templateVersion?: string;
+/** What the stack exports per generation: the planned fields (running is the plan's floor) and what the MIG reports. */
+export interface GenerationOutput extends PlannedStatus {
   /** Running size the MIG reports (the autoscaler's), when known. */
   observedRunning?: number;
   /** MIG status isStable, when known. */

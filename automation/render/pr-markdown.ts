@@ -2,7 +2,7 @@
  * The PR comment: plain data in, markdown out. The hidden marker on the first line lets the
  * workflow find and update its one comment instead of adding a new one per push.
  */
-import type { Decision } from '../fleet-plan';
+import type { Decision, PlannedStatus } from '../fleet-plan';
 import type { PreviewResult } from '../ports';
 import type { ForecastSummary } from '../modes/run-once';
 
@@ -11,16 +11,8 @@ export const PREVIEW_MARKER = '<!-- shadowscale-preview -->';
 /** GitHub rejects comments over 65,535 characters; leave room for the truncation note. */
 export const MAX_COMMENT_CHARS = 64_000;
 
-export interface GenerationRow {
-  name: string;
-  role: string;
-  state: string;
-  placementId: string;
-  running: number;
-  suspended: number;
-  stopped: number;
-  weight: number;
-}
+/** A generation as the comment shows it (running: the floor the plan asks for). */
+export type GenerationRow = Pick<PlannedStatus, 'name' | 'role' | 'state' | 'placementId' | 'running' | 'suspended' | 'stopped' | 'weight'>;
 
 export interface PrPreviewWorkload {
   workload: string;

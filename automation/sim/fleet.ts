@@ -26,6 +26,7 @@
  *   the pool, so none is assumed.
  */
 import type { ScheduleWindow } from '../planner/schedules';
+import type { ReplayStep } from '../replay-types';
 
 export interface FleetModel {
   bootMs: number;
@@ -210,18 +211,8 @@ export class SimMig {
   }
 }
 
-export interface StepOutcome {
-  /** Sum over generations of the running targets (what the MIGs are asked for). */
-  running: number;
-  /** Sum of the pool targets. */
-  suspended: number;
-  stopped: number;
-  /** VM-equivalents serving this step. */
-  ready: number;
-  served: number;
-  cost: number;
-  weights: Record<string, number>;
-}
+/** One step of the fleet, summed over generations: a replay step without its time and demand. */
+export type StepOutcome = Pick<ReplayStep, 'running' | 'suspended' | 'stopped' | 'ready' | 'served' | 'cost'> & { weights: Record<string, number> };
 
 /** Several MIG generations of one workload behind one URL map. */
 export class SimFleet {

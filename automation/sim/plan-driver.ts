@@ -2,7 +2,7 @@
  * Between a FleetPlan and the simulated fleet: what GCP would be told (autoscaler bounds,
  * schedules, pool targets, URL-map weights), and what it would report back. Pure.
  */
-import type { GenerationStatus, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
+import { plannedStatus, type GenerationStatus, type WorkloadPlan, type WorkloadStatus } from '../fleet-plan';
 import { scheduleWindow } from '../planner/schedules';
 import type { MigSettings, SimFleet } from './fleet';
 
@@ -25,18 +25,15 @@ export function statusFromFleet(workload: string, fleet: SimFleet, lastPlan: Wor
   const generations: GenerationStatus[] = [];
   for (const [name, mig] of fleet.migs) {
     const g = lastPlan?.generations.find((x) => x.name === name);
+    // Roles, states and template from the last plan; counts and health from the simulated MIG.
+    const planned = g ? plannedStatus(g) : { name, role: 'primary' as const, state: 'active' as const, placementId: 'sim', since: new Date(tMs).toISOString() };
     generations.push({
-      name,
-      role: g?.role ?? 'primary',
-      state: g?.state ?? 'active',
-      placementId: g?.placement.id ?? 'sim',
+      ...planned,
       running: mig.readyCount(tMs),
       suspended: mig.suspended,
       stopped: mig.stopped,
       weight: mig.settings.weight,
       healthy: mig.healthy,
-      since: g?.since ?? new Date(tMs).toISOString(),
-      ...(g ? { templateVersion: g.instanceTemplate.version } : {}),
     });
   }
   generations.sort((a, b) => a.name.localeCompare(b.name));

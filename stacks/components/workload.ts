@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import * as gcp from '@pulumi/gcp';
-import type { GenerationPlan, WorkloadPlan } from '../../automation/fleet-plan';
+import { plannedStatus, type GenerationPlan, type WorkloadPlan } from '../../automation/fleet-plan';
 import { generationBaseName } from '../plan-check';
 import type { GenerationOutput, WorkloadOutput } from '../output-types';
 
@@ -194,18 +194,7 @@ function generationOutput(b: GenerationResources): pulumi.Output<GenerationOutpu
   const g = b.plan;
   return pulumi.all([b.mig.targetSize, b.mig.statuses]).apply(([targetSize, statuses]) => {
     const stable = (statuses as { isStable?: boolean }[] | undefined)?.[0]?.isStable;
-    const out: GenerationOutput = {
-      name: g.name,
-      role: g.role,
-      state: g.state,
-      placementId: g.placement.id,
-      running: g.running,
-      suspended: g.suspended,
-      stopped: g.stopped,
-      weight: g.weight,
-      since: g.since,
-      templateVersion: g.instanceTemplate.version,
-    };
+    const out: GenerationOutput = plannedStatus(g);
     if (typeof targetSize === 'number') out.observedRunning = targetSize;
     if (typeof stable === 'boolean') out.stable = stable;
     return out;

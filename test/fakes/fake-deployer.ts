@@ -1,7 +1,7 @@
 /**
  * In-memory Deployer for tests; its promised behaviour is written in fake-deployer.md.
  */
-import type { FleetPlan, FleetState, GenerationPlan, GenerationStatus, WorkloadPlan, WorkloadStatus } from '../../automation/fleet-plan';
+import { plannedStatus, type FleetPlan, type FleetState, type GenerationPlan, type GenerationStatus, type WorkloadPlan, type WorkloadStatus } from '../../automation/fleet-plan';
 import type { ApplyResult, Clock, DeployOptions, Deployer, PreviewResult } from '../../automation/ports';
 import { ShadowscaleError } from '../../automation/errors';
 
@@ -109,17 +109,5 @@ export class FakeDeployer implements Deployer {
 }
 
 function toStatus(g: GenerationPlan): GenerationStatus {
-  return {
-    name: g.name,
-    role: g.role,
-    state: g.state,
-    placementId: g.placement.id,
-    running: g.running,
-    suspended: g.suspended,
-    stopped: g.stopped,
-    weight: g.weight,
-    healthy: true,
-    since: g.since,
-    templateVersion: g.instanceTemplate.version,
-  };
+  return { ...plannedStatus(g), healthy: true };
 }
