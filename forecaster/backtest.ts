@@ -64,7 +64,7 @@ export async function backtest(series: Series, opts: BacktestOptions): Promise<B
   const origins = backtestOrigins(values.length, opts.horizon, opts.origins, 1);
   if (!origins.length) throw inputError('input.history-too-short', { file: series.name }, `expected more than ${opts.horizon} points for a ${opts.horizon}-step backtest, got ${values.length}`);
   await prepareModels(opts.models ?? []);
-  const engineOpts: EngineOptions = { horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, models: opts.models };
+  const engineOpts: EngineOptions = { source: series.name, horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, models: opts.models };
   const cache = new FitCache();
   const accs = new Map<string, ScoreAccumulator>();
   const acc = (name: string) => {

@@ -32,6 +32,8 @@ const CALIBRATION_ORIGINS = 200;
 const MIN_CALIBRATION_ORIGINS = 8;
 
 export interface EngineOptions {
+  /** Where the values come from (file and column), so an error names it. */
+  source?: string;
   horizon: number;
   quantiles: number[];
   stepMs: number;
@@ -259,7 +261,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   const ctx: ModelContext = { periods, stepMs: opts.stepMs };
   const minTrain = minTrainSteps(periods, horizon);
   if (K < minTrain + horizon) {
-    throw inputError('input.history-too-short', { field: 'history' }, `expected at least ${minTrain + horizon} points before the origin for a ${horizon}-step horizon (${periods.length ? `seasons of ${periods.join(', ')} steps need two cycles` : 'no season found'}), got ${K}`);
+    throw inputError('input.history-too-short', { file: opts.source, field: opts.source ? undefined : 'history' }, `expected at least ${minTrain + horizon} points before the origin for a ${horizon}-step horizon (${periods.length ? `seasons of ${periods.join(', ')} steps need two cycles` : 'no season found'}), got ${K}`);
   }
   const spacing = refitSpacing(opts);
   const names = opts.model ? [opts.model] : (opts.models ?? DEFAULT_MODELS);

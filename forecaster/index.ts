@@ -66,7 +66,7 @@ export async function forecast(series: Series, opts: ForecastOptions & { at?: nu
   const at = opts.at ?? series.values.length;
   if (opts.signal?.aborted) throw new ShadowscaleError('cancelled', 'forecast.cancelled', 'forecast cancelled');
   await prepareModels([opts.model, ...(opts.models ?? [])]);
-  const result = forecastAtOrigin(series.values, at, { horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, model: opts.model, models: opts.models });
+  const result = forecastAtOrigin(series.values, at, { source: series.name, horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, model: opts.model, models: opts.models });
   const out: ForecastResult = {
     model: result.selected.model,
     params: result.selected.params,

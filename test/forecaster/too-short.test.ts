@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { backtest, forecast } from '../../forecaster';
+import { ShadowscaleError } from '../../automation/errors';
+import type { Series } from '../../forecaster/types';
+
+const short: Series = { name: 'shop.csv#rps', startMs: 0, stepMs: 300_000, values: Float64Array.from([5, 6, 7, 8]) };
+
+describe('a history shorter than the model needs', () => {
+  it('GIVEN four points WHEN forecasting 12 steps THEN the input error names the file and column and how many points are needed', async () => {
+    await assert.rejects(forecast(short, { horizon: 12, quantiles: [0.5, 0.95] }), (e: unknown) =>
+      e instanceof ShadowscaleError && e.kind === 'input' && /^shop\.csv#rps: expected at least \d+ points before the origin/.test(e.message) && /got 4$/.test(e.message));
+  });
+
+  it('GIVEN four points WHEN backtesting THEN the error names the file too', async () => {
+    await assert.rejects(backtest(short, { horizon: 2, origins: 2, quantiles: [0.5] }), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'input' && /shop\.csv#rps/.test(e.message));
+  });
+});
