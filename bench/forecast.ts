@@ -14,14 +14,28 @@ import { readHistoryFile } from '../forecaster/sources/files';
 import { BENCH_TRACES, tracePath, type BenchTrace } from './traces';
 
 const QUANTILES = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
-/** Enough origins that a 0.95 coverage of 0.93-0.97 is distinguishable from noise. */
-const ORIGINS = 60;
+/** Origins per backtest, at least. */
+const MIN_ORIGINS = 60;
+/**
+ * Scored (origin, lead) points wanted per backtest. A 0.95 coverage measured on n independent
+ * points has a standard error of sqrt(0.95 * 0.05 / n): with a 1-step horizon and 60 origins
+ * that is 0.028, so even a perfectly calibrated forecaster would land outside 0.93-0.97 about
+ * a third of the time. Short horizons therefore get more origins (as many as the last 30 % of the
+ * trace holds), long ones keep the minimum (their leads already give hundreds of points).
+ */
+const SCORED_POINTS = 720;
+
+export function originsFor(horizon: number): number {
+  return Math.max(MIN_ORIGINS, Math.ceil(SCORED_POINTS / horizon));
+}
 const HORIZONS_MS = [3_600_000, 86_400_000];
 
 export interface ForecastBenchRow {
   trace: string;
   horizonSteps: number;
   horizonText: string;
+  /** Origins actually scored. */
+  origins: number;
   naive: number;
   bestSingle: { model: string; pinball: number };
   selected: number;
@@ -36,7 +50,7 @@ export async function benchTrace(t: BenchTrace, horizonMs: number): Promise<Fore
   const { series } = await readHistoryFile({ file: tracePath(t), valueColumn: t.valueColumn, timeColumn: t.timeColumn, stepMs: t.stepMs, resampleMs: t.resampleMs });
   const horizon = Math.max(1, Math.round(horizonMs / series.stepMs));
   const started = performance.now();
-  const result = await backtest(series, { horizon, origins: ORIGINS, quantiles: QUANTILES });
+  const result = await backtest(series, { horizon, origins: originsFor(horizon), quantiles: QUANTILES });
   const singles = Object.entries(result.scores).filter(([name]) => name !== SELECTED).sort((a, b) => a[1].pinball - b[1].pinball);
   const naive = result.scores[BASELINE_MODEL]!.pinball;
   const selected = result.scores[SELECTED]!;
@@ -44,6 +58,7 @@ export async function benchTrace(t: BenchTrace, horizonMs: number): Promise<Fore
     trace: t.id,
     horizonSteps: horizon,
     horizonText: horizonMs === 3_600_000 ? '1h' : '24h',
+    origins: result.origins.length,
     naive,
     bestSingle: { model: singles[0]![0], pinball: singles[0]![1].pinball },
     selected: selected.pinball,
@@ -60,15 +75,16 @@ export function renderForecastBench(rows: ForecastBenchRow[]): string {
   const lines = [
     '## Forecast accuracy (rolling-origin backtest)',
     '',
-    `Command: \`node --import tsx bench/forecast.ts\`. ${ORIGINS} origins spread over the last 30 % of each trace; quantiles ${QUANTILES.join(', ')};`,
+    `Command: \`node --import tsx bench/forecast.ts\`. Origins spread over the last 30 % of each trace: ${MIN_ORIGINS}, or ${SCORED_POINTS} ÷ horizon steps when that is more (as many as fit),`,
+    `so that each coverage figure rests on at least ~${SCORED_POINTS} scored points (column "origins"); quantiles ${QUANTILES.join(', ')};`,
     'pinball = mean pinball loss over those quantiles and the horizon (units of the trace). "selected" is the model chosen at each origin',
     'from an inner backtest on data before that origin; coverage 0.95 = share of actuals at or below the selected 0.95 quantile.',
     '',
-    '| trace | horizon | seasonal-naive pinball | best single model pinball | selected pinball | selected / naive | coverage 0.95 | seconds |',
-    '|---|---|---|---|---|---|---|---|',
+    '| trace | horizon | origins | seasonal-naive pinball | best single model pinball | selected pinball | selected / naive | coverage 0.95 | seconds |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.trace} | ${r.horizonText} (${r.horizonSteps} steps) | ${fmt(r.naive)} | ${fmt(r.bestSingle.pinball)} (${r.bestSingle.model}) | ${fmt(r.selected)} | ${r.ratio.toFixed(3)} | ${r.coverage95.toFixed(3)} | ${r.seconds.toFixed(1)} |`);
+    lines.push(`| ${r.trace} | ${r.horizonText} (${r.horizonSteps} steps) | ${r.origins} | ${fmt(r.naive)} | ${fmt(r.bestSingle.pinball)} (${r.bestSingle.model}) | ${fmt(r.selected)} | ${r.ratio.toFixed(3)} | ${r.coverage95.toFixed(3)} | ${r.seconds.toFixed(1)} |`);
   }
   for (const h of ['1h', '24h']) {
     const sub = rows.filter((r) => r.horizonText === h);
@@ -132,10 +148,10 @@ export async function benchProphetTrace(t: BenchTrace): Promise<ProphetBenchRow>
   const fitSeconds = (performance.now() - started) / 1000;
 
   started = performance.now();
-  const base = await backtest(series, { horizon, origins: ORIGINS, quantiles: QUANTILES, models: DEFAULT_MODELS });
+  const base = await backtest(series, { horizon, origins: MIN_ORIGINS, quantiles: QUANTILES, models: DEFAULT_MODELS });
   const secondsDefault = (performance.now() - started) / 1000;
   started = performance.now();
-  const withProphet = await backtest(series, { horizon, origins: ORIGINS, quantiles: QUANTILES, models: [...DEFAULT_MODELS, 'prophet'] });
+  const withProphet = await backtest(series, { horizon, origins: MIN_ORIGINS, quantiles: QUANTILES, models: [...DEFAULT_MODELS, 'prophet'] });
   const secondsWithProphet = (performance.now() - started) / 1000;
 
   const defaults = Object.entries(base.scores).filter(([name]) => name !== SELECTED).sort((a, b) => a[1].pinball - b[1].pinball);
