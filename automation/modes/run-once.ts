@@ -7,7 +7,8 @@
  */
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
-import type { Decision, FleetPlan, FleetState, WorkloadPlan } from '../fleet-plan';
+import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
+import { workloadSpendPerHour, workloadVms } from '../planner/guardrails';
 import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
 import { ShadowscaleError, describeError } from '../errors';
 import { cancelledError, isCancellation } from '../adapters/retry';
@@ -182,6 +183,97 @@ export function checkPlanInvariants(plan: WorkloadPlan, workload: WorkloadConfig
   return problems;
 }
 
+export interface Usage {
+  vms: number;
+  spendPerHour: number;
+}
+
+/**
+ * A workload's fleet as observed, priced from its configured placements. A generation on a
+ * placement no longer in the config is priced at the dearest configured one: a guardrail errs
+ * towards refusing.
+ */
+export function observedUsage(workload: WorkloadConfig, status: WorkloadStatus | undefined): Usage {
+  const dearest = workload.placements.reduce((a, b) => (b.pricePerHour > a.pricePerHour ? b : a), workload.placements[0]);
+  let vms = 0;
+  let spendPerHour = 0;
+  for (const g of status?.generations ?? []) {
+    const p = workload.placements.find((x) => x.id === g.placementId) ?? dearest;
+    vms += g.running + g.suspended + g.stopped;
+    spendPerHour += p ? g.running * p.pricePerHour + g.suspended * p.suspendedPricePerHour + g.stopped * p.stoppedPricePerHour : 0;
+  }
+  return { vms, spendPerHour };
+}
+
+/**
+ * The total caps left for the workloads planned together in this tick. Every other configured
+ * workload (its forecast failed, it is held, or another shard owns it) keeps its fleet, and that
+ * fleet counts against the same caps. Never below the group's minimum (one VM each in its
+ * primary placement, which the planner requires); whatever then still goes over is refused by
+ * recheckTotals. Shards planning at the same time each see the others' fleets as observed, so
+ * growth in two shards in one tick can overshoot until the next tick trims it.
+ */
+export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group: ReadonlySet<string>): ShadowscaleConfig['totalGuardrails'] {
+  let vms = 0;
+  let spend = 0;
+  let minVms = 0;
+  let minSpend = 0;
+  for (const w of config.workloads) {
+    if (group.has(w.name)) {
+      minVms += 1;
+      minSpend += w.placements[0]?.pricePerHour ?? 0;
+      continue;
+    }
+    const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
+    vms += used.vms;
+    spend += used.spendPerHour;
+  }
+  return {
+    maxVms: Math.max(minVms, config.totalGuardrails.maxVms - vms),
+    maxSpendPerHour: Math.max(minSpend, config.totalGuardrails.maxSpendPerHour - spend),
+  };
+}
+
+/**
+ * Total guardrails re-checked just before acting, over the whole configured fleet: the plans
+ * about to be applied count as planned, every other workload as observed. While the total is
+ * over a cap, the lowest-priority plan that grows its workload (in VMs or spend) is refused and
+ * its workload counts as observed again; a plan that shrinks or keeps its workload is always
+ * safe to apply. Returns the refused workloads with the reason.
+ */
+export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plans: readonly WorkloadPlan[]): Map<string, string> {
+  const { maxVms, maxSpendPerHour } = config.totalGuardrails;
+  const observed = new Map(config.workloads.map((w) => [w.name, observedUsage(w, state.workloads.find((s) => s.workload === w.name))]));
+  const planned = new Map(plans.map((p) => [p.workload, { vms: workloadVms(p), spendPerHour: workloadSpendPerHour(p) }]));
+  const total = (): Usage => {
+    let vms = 0;
+    let spendPerHour = 0;
+    for (const [name, used] of observed) {
+      const u = planned.get(name) ?? used;
+      vms += u.vms;
+      spendPerHour += u.spendPerHour;
+    }
+    return { vms, spendPerHour };
+  };
+  const priority = new Map(config.workloads.map((w) => [w.name, w.priority]));
+  const growing = plans
+    .filter((p) => {
+      const before = observed.get(p.workload) ?? { vms: 0, spendPerHour: 0 };
+      const after = planned.get(p.workload)!;
+      return after.vms > before.vms || after.spendPerHour > before.spendPerHour + 1e-9;
+    })
+    .sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || b.workload.localeCompare(a.workload));
+  const refused = new Map<string, string>();
+  for (const p of growing) {
+    const t = total();
+    if (t.vms <= maxVms && t.spendPerHour <= maxSpendPerHour + 1e-9) break;
+    const after = planned.get(p.workload)!;
+    refused.set(p.workload, `the fleet would hold ${t.vms} VMs at ${t.spendPerHour.toFixed(2)}/h, over the total guardrails (${maxVms} VMs, ${maxSpendPerHour}/h); ${p.workload} (priority ${priority.get(p.workload) ?? 0}) would grow to ${after.vms} VMs at ${after.spendPerHour.toFixed(2)}/h, so it keeps its fleet`);
+    planned.delete(p.workload);
+  }
+  return refused;
+}
+
 function errorKind(error: unknown): string {
   if (error instanceof ShadowscaleError) return error.kind;
   if (isCancellation(error)) return 'cancelled';
@@ -267,7 +359,8 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
 
   const ready = live();
   const forecastMaxAgeMs = Object.fromEntries(ready.map((p) => [p.config.name, p.maxAgeMs!]));
-  const outcomes = planIsolated(ctx.plan, { now, config: ctx.config, forecasts: Object.fromEntries(ready.map((p) => [p.config.name, p.forecast!])), state, forecastMaxAgeMs }, (error) =>
+  const groupConfig = { ...ctx.config, totalGuardrails: capsForGroup(ctx.config, state, new Set(ready.map((p) => p.config.name))) };
+  const outcomes = planIsolated(ctx.plan, { now, config: groupConfig, forecasts: Object.fromEntries(ready.map((p) => [p.config.name, p.forecast!])), state, forecastMaxAgeMs }, (error) =>
     emit({ code: 'plan.isolating', severity: 'WARNING', message: `planning ${ready.length} workloads together failed (${describeError(error)}); planning each alone` }),
   );
   for (const p of ready) {
@@ -280,6 +373,11 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   for (const p of live()) {
     const problems = [...checkPlanInvariants(p.plan!, p.config), ...(ctx.validate?.(p.plan!, { config: ctx.config, workload: p.config, state, now }) ?? [])];
     if (problems.length) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'plan.invalid', `plan not applied: ${problems.join('; ')}`, { problems }));
+  }
+  const overTotals = recheckTotals(ctx.config, state, live().map((p) => p.plan!));
+  for (const p of live()) {
+    const reason = overTotals.get(p.config.name);
+    if (reason) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'guardrail.total', `plan not applied: ${reason}`));
   }
 
   await mapSettled(live(), ctx.config.deployer.concurrency, async (p) => {

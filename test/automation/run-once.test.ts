@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ShadowscaleError } from '../../automation/errors';
-import { checkPlanInvariants, horizonSteps, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
+import { capsForGroup, checkPlanInvariants, horizonSteps, observedUsage, recheckTotals, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
+import type { FleetState } from '../../automation/fleet-plan';
 import { FakeDeployer } from '../fakes/fake-deployer';
 import { planFn } from '../../automation/modes/wiring';
 import { CollectingSink, MemoryRecords, NOW, fixedClock, flatForecast, generation, historyEndingAt, shadowscaleConfig, stubPlanner, workloadConfig, workloadPlan } from './helpers';
@@ -183,6 +184,70 @@ describe('runOnce', () => {
 
     assert.deepEqual(results.map((r) => r.workload), ['worker']);
     assert.deepEqual(ctx.deployer.calls.filter((c) => c.method === 'apply').map((c) => c.workloads), [['worker']]);
+  });
+});
+
+describe('runOnce: total guardrails across the whole fleet', () => {
+  const prioritised = (maxVms: number) =>
+    shadowscaleConfig(['api', 'web', 'worker'], {
+      totalGuardrails: { maxVms, maxSpendPerHour: 500 },
+      workloads: [workloadConfig('api', { priority: 3 }), workloadConfig('web', { priority: 2 }), workloadConfig('worker', { priority: 1 })],
+    });
+
+  it('GIVEN one workload whose history fails holds 40 VMs of a 50-VM total WHEN a tick runs THEN the others are planned within the 10 VMs left', async () => {
+    const fresh = historyEndingAt(60_000);
+    const ctx = context({
+      config: prioritised(50),
+      history: (w) => (w.name === 'api' ? { read: async () => { throw new Error('export table not found'); } } : fresh(w)),
+    });
+    ctx.deployer.seed(workloadPlan('api', [generation('api-g1', { running: 40, minReplicas: 40 })]));
+
+    await runOnce(ctx, new AbortController().signal);
+
+    const given = (ctx.plan as ReturnType<typeof stubPlanner>).inputs[0].config;
+    assert.deepEqual(given.workloads.map((w) => w.name), ['web', 'worker']);
+    assert.equal(given.totalGuardrails.maxVms, 10);
+  });
+
+  it('GIVEN a planner whose plans together exceed the total VM cap WHEN a tick runs THEN the lowest-priority growing workload is refused and keeps its fleet, the others apply', async () => {
+    // The stub planner ignores total caps: 10 VMs per workload (8 running + 2 suspended), 30 in all.
+    const ctx = context({ config: prioritised(25) });
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => [r.workload, r.ok]), [['api', true], ['web', true], ['worker', false]]);
+    assert.equal(results[2].errorKind, 'unsafe');
+    assert.match(results[2].error!, /over the total guardrails \(25 VMs.*worker \(priority 1\) would grow/);
+    assert.equal(ctx.deployer.appliedPlan('worker'), undefined, 'the refused workload is left as it was');
+  });
+
+  it('GIVEN the fleet is over the total cap and a plan shrinks its workload WHEN re-checked THEN the shrink is applied and only growth is refused', () => {
+    const config = prioritised(25);
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [{ workload: 'web', generations: [{ name: 'web-g1', role: 'primary', state: 'active', placementId: config.workloads[1].placements[0].id, running: 40, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] }] };
+    const plans = ['api', 'web', 'worker'].map((n) => workloadPlan(n, [generation(`${n}-g1`, { running: 10, minReplicas: 10 })]));
+
+    const refused = recheckTotals(config, state, plans);
+
+    // 30 planned > 25: worker (priority 1, growing 0 -> 10) goes first, then 20 fits.
+    assert.deepEqual([...refused.keys()], ['worker']);
+  });
+
+  it('GIVEN a fleet on a placement no longer configured WHEN its usage is observed THEN it is priced at the dearest configured placement', () => {
+    const w = workloadConfig('web');
+    const used = observedUsage(w, { workload: 'web', generations: [{ name: 'web-g0', role: 'primary', state: 'active', placementId: 'europe-west1-b/old', running: 2, suspended: 4, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
+
+    assert.equal(used.vms, 6);
+    assert.equal(used.spendPerHour.toFixed(3), (2 * 0.2 + 4 * 0.016).toFixed(3));
+  });
+
+  it('GIVEN the other workloads already use more than the total WHEN caps are computed for a group THEN the group still gets one VM each in its primary placement', () => {
+    const config = prioritised(10);
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [{ workload: 'api', generations: [{ name: 'api-g1', role: 'primary', state: 'active', placementId: config.workloads[0].placements[0].id, running: 12, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] }] };
+
+    const caps = capsForGroup(config, state, new Set(['web', 'worker']));
+
+    assert.equal(caps.maxVms, 2);
+    assert.equal(caps.maxSpendPerHour, 500 - 12 * 0.2);
   });
 });
 
