@@ -102,6 +102,8 @@ export interface GenerationStatus {
   templateVersion?: string;
   /** Observed load per running VM (units of the workload's first signal), if known. */
   loadPerVm?: number;
+  /** The generation's managed instance group, where its live state is read (real fleets only). */
+  migSelfLink?: string;
 }
 
 export interface WorkloadStatus {
@@ -126,7 +128,7 @@ export interface Decision {
 }
 
 /** The fields of a generation's status that its plan determines (what is observed comes on top). */
-export type PlannedStatus = Omit<GenerationStatus, 'healthy' | 'loadPerVm'>;
+export type PlannedStatus = Omit<GenerationStatus, 'healthy' | 'loadPerVm' | 'migSelfLink'>;
 
 export function plannedStatus(g: GenerationPlan): PlannedStatus {
   return {

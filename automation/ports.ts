@@ -82,6 +82,25 @@ export interface Deployer {
   apply(plan: FleetPlan, options?: DeployOptions): Promise<ApplyResult>;
 }
 
+/** What a managed instance group holds right now. */
+export interface MigObservation {
+  running: number;
+  suspended: number;
+  stopped: number;
+  /** Running VMs passing their health checks (without a health check: running, nothing pending). */
+  healthyRunning: number;
+  healthy: boolean;
+}
+
+/**
+ * Reads the live state of managed instance groups (the Compute API). Stack outputs are as of the
+ * last update; a primary that failed since then is only seen here.
+ */
+export interface FleetObserver {
+  observe(migSelfLink: string, options?: DeployOptions): Promise<MigObservation>;
+  close?(): Promise<void>;
+}
+
 /** One sink for everything a person or a log reader sees, with stable codes. */
 export interface EventSink {
   emit(event: { code: string; severity: 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR'; message: string; labels?: Record<string, string>; data?: Record<string, unknown> }): void;

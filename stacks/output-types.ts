@@ -14,6 +14,8 @@ export interface GenerationOutput extends PlannedStatus {
   observedRunning?: number;
   /** MIG status isStable, when known. */
   stable?: boolean;
+  /** The MIG's self link: where the live state (instances, health) is read between updates. */
+  migSelfLink?: string;
 }
 
 export interface WorkloadOutput {

@@ -25,6 +25,7 @@ const generationOutputSchema = {
     templateVersion: { type: 'string', minLength: 1 },
     observedRunning: { type: 'integer', minimum: 0 },
     stable: { type: 'boolean' },
+    migSelfLink: { type: 'string', minLength: 1 },
   },
 } as const;
 
@@ -60,7 +61,8 @@ function unwrapOutputValue(v: unknown): unknown {
 /**
  * The fleet as the stack last left it. `running` is the MIG's reported size when the outputs
  * carry it (after a refresh), else the plan's floor; `healthy` is the MIG's isStable status and
- * false when unknown, so traffic never moves on a guess.
+ * false when unknown, so traffic never moves on a guess. Both are as of the last update: the
+ * deployer overlays the live instances and health read through `migSelfLink` (FleetObserver).
  */
 export function fleetStateFromOutputs(outputs: Record<string, unknown>, observedAt: string): FleetState {
   if (!(FLEET_OUTPUT_KEY in outputs)) {
@@ -88,6 +90,7 @@ export function fleetStateFromOutputs(outputs: Record<string, unknown>, observed
         healthy: g.stable === true,
         since: g.since,
         ...(g.templateVersion !== undefined ? { templateVersion: g.templateVersion } : {}),
+        ...(g.migSelfLink !== undefined ? { migSelfLink: g.migSelfLink } : {}),
       })),
     })),
   };

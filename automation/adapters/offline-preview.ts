@@ -51,7 +51,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs, project: string): Reco
   const name = typeof inputs.name === 'string' ? inputs.name : args.name;
   const kind = args.type.split(':').pop() ?? args.type;
   const gcpProject = typeof inputs.project === 'string' ? inputs.project : project;
-  const selfLink = `https://mock.invalid/projects/${gcpProject}/${kind}/${name}`;
+  // A MIG's link has the real shape: the live-state reader parses its zone or region from it.
+  const where = typeof inputs.zone === 'string' ? `zones/${inputs.zone}` : typeof inputs.region === 'string' ? `regions/${inputs.region}` : undefined;
+  const selfLink = /InstanceGroupManager$/.test(args.type) && where
+    ? `https://mock.invalid/compute/v1/projects/${gcpProject}/${where}/instanceGroupManagers/${name}`
+    : `https://mock.invalid/projects/${gcpProject}/${kind}/${name}`;
   const state: Record<string, unknown> = { ...inputs, name, selfLink, selfLinkUnique: `${selfLink}?uniqueId=0` };
   if (/InstanceGroupManager$/.test(args.type)) state.instanceGroup = `${selfLink}/instanceGroup`;
   if (args.type === 'gcp:serviceaccount/account:Account') {

@@ -15,8 +15,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Automation from '@pulumi/pulumi/automation';
 import type { EngineEvent, LocalWorkspaceOptions, PulumiFn, Stack } from '@pulumi/pulumi/automation';
-import type { FleetPlan, FleetState, WorkloadStatus } from '../fleet-plan';
-import type { ApplyResult, Clock, DeployOptions, Deployer, EventSink, PreviewResult } from '../ports';
+import type { FleetPlan, FleetState, GenerationStatus, WorkloadStatus } from '../fleet-plan';
+import type { ApplyResult, Clock, DeployOptions, Deployer, EventSink, FleetObserver, MigObservation, PreviewResult } from '../ports';
 import type { DeployerConfig } from '../config-types';
 import { ShadowscaleError, describeError, inputError } from '../errors';
 import { mapSettled, type Settled } from '../modes/concurrency';
@@ -274,6 +274,11 @@ export class FileRecoveryMarkers implements RecoveryMarkers {
 // ---------------------------------------------------------------------------------------------
 // The deployer.
 
+/** A generation as its stack left it, with what its MIG holds and reports now. */
+export function withLiveState(g: GenerationStatus, live: MigObservation): GenerationStatus {
+  return { ...g, running: live.running, suspended: live.suspended, stopped: live.stopped, healthy: live.healthy };
+}
+
 export interface PulumiDeployerOptions {
   deployer: Pick<DeployerConfig, 'stackPrefix' | 'concurrency' | 'retries'>;
   /** Workloads whose stacks `state()` reads (the shard this process owns). */
@@ -281,6 +286,11 @@ export interface PulumiDeployerOptions {
   driver: StackDriver;
   /** stacks/outputs.ts: the stack's outputs → FleetState (never guessed). */
   fleetStateFromOutputs: (outputs: StackOutputs, observedAt: string) => FleetState;
+  /**
+   * Live MIG state over the outputs (adapters/compute-observer.ts). Without it the state is as
+   * of the last update, which is too old to see a primary fail.
+   */
+  observer?: FleetObserver;
   clock: Clock;
   sink: EventSink;
   recovery: RecoveryMarkers;
@@ -301,7 +311,15 @@ export class PulumiDeployer implements Deployer {
       const outputs = await this.retrying(stackName, 'outputs', options.signal, () => this.options.driver.outputs(stackName, { signal: options.signal }));
       if (!outputs) return { workload, generations: [] };
       const found = this.options.fleetStateFromOutputs(outputs, observedAt).workloads.find((w) => w.workload === workload);
-      return found ?? { workload, generations: [] };
+      if (!found) return { workload, generations: [] };
+      const observer = this.options.observer;
+      if (!observer) return found;
+      const generations: GenerationStatus[] = [];
+      for (const g of found.generations) {
+        const link = g.migSelfLink;
+        generations.push(link ? withLiveState(g, await this.retrying(stackName, 'observe', options.signal, () => observer.observe(link, { signal: options.signal }))) : g);
+      }
+      return { workload, generations };
     });
     return { observedAt, workloads: unwrapAll(settled, this.options.workloads, 'read the state of') };
   }

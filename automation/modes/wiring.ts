@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type * as ProgramModule from '../../stacks/program';
 import type * as OutputsModule from '../../stacks/outputs';
 import type * as OfflinePreviewModule from '../adapters/offline-preview';
+import type * as ComputeObserverModule from '../adapters/compute-observer';
 import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan } from '../fleet-plan';
 import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsStore } from '../ports';
@@ -103,6 +104,8 @@ export function createDeployer(w: DeployerWiring): Deployer {
   if (w.kind === 'sim') return new SimDeployer({ config: w.config, clock: w.clock });
   const { fleetProgram } = require('../../stacks/program') as typeof ProgramModule;
   const { fleetStateFromOutputs } = require('../../stacks/outputs') as typeof OutputsModule;
+  // Loaded only for real fleets: the Compute client is heavy and the simulator never needs it.
+  const { createComputeObserver } = require('../adapters/compute-observer') as typeof ComputeObserverModule;
   const dir = stateDir(w.config);
   const d = w.config.deployer;
   return new PulumiDeployer({
@@ -117,6 +120,7 @@ export function createDeployer(w: DeployerWiring): Deployer {
       pulumiHome: process.env.PULUMI_HOME,
     }),
     fleetStateFromOutputs: (outputs: StackOutputs, observedAt: string) => fleetStateFromOutputs(outputs, observedAt),
+    observer: createComputeObserver(),
     clock: w.clock,
     sink: w.sink,
     recovery: new FileRecoveryMarkers(resolve(dir, 'recovery')),

@@ -192,11 +192,12 @@ export class WorkloadFleet extends pulumi.ComponentResource {
 
 function generationOutput(b: GenerationResources): pulumi.Output<GenerationOutput> {
   const g = b.plan;
-  return pulumi.all([b.mig.targetSize, b.mig.statuses]).apply(([targetSize, statuses]) => {
+  return pulumi.all([b.mig.targetSize, b.mig.statuses, b.mig.selfLink]).apply(([targetSize, statuses, selfLink]) => {
     const stable = (statuses as { isStable?: boolean }[] | undefined)?.[0]?.isStable;
     const out: GenerationOutput = plannedStatus(g);
     if (typeof targetSize === 'number') out.observedRunning = targetSize;
     if (typeof stable === 'boolean') out.stable = stable;
+    if (typeof selfLink === 'string' && selfLink) out.migSelfLink = selfLink;
     return out;
   });
 }

@@ -9,6 +9,10 @@ import {
   stackNameFor, staleLockVerdict, type RecoveryMarkers, type StackOutputs, type StepEvent,
 } from '../../automation/adapters/pulumi-deployer';
 import { FakeStackDriver, NamedError } from './fake-stack-driver';
+import { PassThroughClient } from 'google-auth-library';
+import { createComputeObserver } from '../../automation/adapters/compute-observer';
+import type { FleetObserver } from '../../automation/ports';
+import { startComputeFake, type FakeManagedInstance } from '../fakes/compute-fake';
 import { CollectingSink, NOW, fixedClock, generation, workloadPlan } from './helpers';
 
 const LOCK_ERROR = [
@@ -108,14 +112,22 @@ const stateFromOutputs = (outputs: StackOutputs, observedAt: string): FleetState
   return { observedAt, workloads: plan.workloads.map((w) => ({ workload: w.workload, generations: w.generations.map((g) => ({ name: g.name, role: g.role, state: g.state, placementId: g.placement.id, running: g.running, suspended: g.suspended, stopped: g.stopped, weight: g.weight, healthy: true, since: g.since })) })) };
 };
 
-function deployer(driver: FakeStackDriver, overrides: { markers?: MemoryMarkers; hostname?: string; retries?: number } = {}) {
+/** As the real outputs after a deploy: every generation names its MIG. */
+const stateWithMigLinks = (outputs: StackOutputs, observedAt: string): FleetState => {
+  const state = stateFromOutputs(outputs, observedAt);
+  for (const w of state.workloads) for (const g of w.generations) g.migSelfLink = `https://www.googleapis.com/compute/v1/projects/p1/zones/us-central1-a/instanceGroupManagers/${g.name}`;
+  return state;
+};
+
+function deployer(driver: FakeStackDriver, overrides: { markers?: MemoryMarkers; hostname?: string; retries?: number; observer?: FleetObserver; fleetStateFromOutputs?: typeof stateFromOutputs } = {}) {
   const sink = new CollectingSink();
   const markers = overrides.markers ?? new MemoryMarkers();
   const d = new PulumiDeployer({
     deployer: { stackPrefix: 'prod', concurrency: 2, retries: overrides.retries ?? 2 },
     workloads: ['web', 'api'],
     driver,
-    fleetStateFromOutputs: stateFromOutputs,
+    fleetStateFromOutputs: overrides.fleetStateFromOutputs ?? stateFromOutputs,
+    ...(overrides.observer ? { observer: overrides.observer } : {}),
     clock: fixedClock(),
     sink,
     recovery: markers,
@@ -210,6 +222,74 @@ describe('PulumiDeployer over a fake stack driver', () => {
 
     await assert.rejects(d.preview(plan('web', 'api')), /program failed/);
     assert.ok(driver.log.includes('preview prod-web'), 'the other stack was still previewed');
+  });
+});
+
+describe('PulumiDeployer: live MIG state over the stack outputs', () => {
+  const running = (health: string): FakeManagedInstance => ({ instance: `vm-${health}-${Math.random().toString(36).slice(2, 7)}`, instanceStatus: 'RUNNING', currentAction: 'NONE', instanceHealth: [{ detailedHealthState: health }] });
+
+  it('GIVEN outputs from the last update say the primary is healthy but its VMs now fail their checks WHEN reading state THEN the state shows it unhealthy with the live counts', async () => {
+    const fake = await startComputeFake();
+    try {
+      fake.groups.set('projects/p1/zones/us-central1-a/instanceGroupManagers/web-g1', [running('UNHEALTHY'), running('UNHEALTHY'), running('HEALTHY'), { instance: 'x', instanceStatus: 'SUSPENDED' }]);
+      fake.groups.set('projects/p1/zones/us-central1-a/instanceGroupManagers/api-g1', [running('HEALTHY'), running('HEALTHY')]);
+      const observer = createComputeObserver({ clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never, projectId: 'test' } });
+      const driver = new FakeStackDriver();
+      const { d } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
+      await d.apply(plan('web', 'api'));
+
+      const state = await d.state();
+      await observer.close?.();
+
+      const web = state.workloads.find((w) => w.workload === 'web')!.generations[0]!;
+      assert.deepEqual([web.healthy, web.running, web.suspended, web.stopped], [false, 3, 1, 0]);
+      assert.equal(state.workloads.find((w) => w.workload === 'api')!.generations[0]!.healthy, true);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('GIVEN the Compute API answers 503 once WHEN reading state THEN the read is retried, logged, and succeeds', async () => {
+    const fake = await startComputeFake();
+    try {
+      for (const n of ['web-g1', 'api-g1']) fake.groups.set(`projects/p1/zones/us-central1-a/instanceGroupManagers/${n}`, [running('HEALTHY')]);
+      fake.failNext(503);
+      const observer = createComputeObserver({ clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never, projectId: 'test' } });
+      const driver = new FakeStackDriver();
+      const { d, sink } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
+      await d.apply(plan('web', 'api'));
+
+      const state = await d.state();
+      await observer.close?.();
+
+      assert.deepEqual(state.workloads.map((w) => w.generations[0]!.healthy), [true, true]);
+      assert.equal(fake.requests.length, 3, 'web (failed, then again) and api');
+      assert.deepEqual(sink.codes(), ['deploy.retry']);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('GIVEN a generation whose outputs carry no MIG link (an older stack) WHEN reading state THEN it is taken from the outputs and the observer is not called', async () => {
+    const calls: string[] = [];
+    const observer: FleetObserver = { observe: async (link) => { calls.push(link); throw new Error('not expected'); } };
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver, { observer });
+    await d.apply(plan('web'));
+
+    const state = await d.state();
+
+    assert.deepEqual(calls, []);
+    assert.equal(state.workloads.find((w) => w.workload === 'web')!.generations[0]!.healthy, true);
+  });
+
+  it('GIVEN the observer keeps failing WHEN reading state THEN the state read fails (nothing is planned on a guess)', async () => {
+    const observer: FleetObserver = { observe: async () => { throw new ShadowscaleError('config', 'compute.denied', 'compute.instanceGroupManagers.listManagedInstances denied on project p1'); } };
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
+    await d.apply(plan('web'));
+
+    await assert.rejects(d.state(), /listManagedInstances denied/);
   });
 });
 

@@ -54,7 +54,7 @@ describe('fleet stack program (Pulumi mocks)', () => {
     it('THEN the autoscaler targets the MIG and holds the floor as minReplicas = max(minReplicas, running)', () => {
       const as = resource(rec, T.zonalAutoscaler, 'web-g1-autoscaler');
       assert.equal(input(as, 'zone'), 'us-central1-a');
-      assert.match(String(input(as, 'target')), /InstanceGroupManager\/web-g1$/);
+      assert.match(String(input(as, 'target')), /\/zones\/us-central1-a\/instanceGroupManagers\/web-g1$/);
       assert.ok(as.dependencies.includes(resource(rec, T.zonalMig, 'web-g1-mig').urn));
       assert.equal(input(as, 'autoscalingPolicy.minReplicas'), 3);
       assert.equal(input(as, 'autoscalingPolicy.maxReplicas'), 20);
