@@ -4,6 +4,7 @@
  * fleet simulator (automation/sim/) consume it. Plain data only: it is serialised as
  * stack config and compared in previews.
  */
+import type { ErrorKind } from './errors';
 
 export type GenerationRole = 'primary' | 'shadow';
 
@@ -115,6 +116,11 @@ export interface FleetState {
   /** ISO time the state was read. */
   observedAt: string;
   workloads: WorkloadStatus[];
+  /**
+   * Workloads whose state could not be read this time, and why. They are left as they are, and
+   * their fleets are unknown to the total guardrails.
+   */
+  unreadable?: { workload: string; error: string; kind: ErrorKind }[];
 }
 
 /** One decision, with its reason in words and the numbers behind it. */

@@ -18,7 +18,7 @@ import type { EngineEvent, LocalWorkspaceOptions, PulumiFn, Stack } from '@pulum
 import type { FleetPlan, FleetState, GenerationStatus, WorkloadStatus } from '../fleet-plan';
 import type { ApplyResult, Clock, DeployOptions, Deployer, EventSink, FleetObserver, MigObservation, PreviewResult } from '../ports';
 import type { DeployerConfig } from '../config-types';
-import { ShadowscaleError, describeError, inputError } from '../errors';
+import { ShadowscaleError, describeError, inputError, isRetryable, type ErrorKind } from '../errors';
 import { mapSettled, type Settled } from '../modes/concurrency';
 import { cancelledError, isCancellation, withRetry } from './retry';
 
@@ -274,6 +274,12 @@ export class FileRecoveryMarkers implements RecoveryMarkers {
 // ---------------------------------------------------------------------------------------------
 // The deployer.
 
+function errorKindOf(error: unknown): ErrorKind {
+  if (error instanceof ShadowscaleError) return error.kind;
+  if (isCancellation(error)) return 'cancelled';
+  return isRetryable(error) ? 'transient' : 'internal';
+}
+
 /** A generation as its stack left it, with what its MIG holds and reports now. */
 export function withLiveState(g: GenerationStatus, live: MigObservation): GenerationStatus {
   return { ...g, running: live.running, suspended: live.suspended, stopped: live.stopped, healthy: live.healthy };
@@ -321,7 +327,13 @@ export class PulumiDeployer implements Deployer {
       }
       return { workload, generations };
     });
-    return { observedAt, workloads: unwrapAll(settled, this.options.workloads, 'read the state of') };
+    // One unreadable stack must not stop the others: it is reported and left as it is. Only
+    // when none could be read (or the tick was cancelled) does the whole read fail.
+    const failed = settled.flatMap((r, i) => (r.ok ? [] : [{ workload: this.options.workloads[i]!, error: r.error }]));
+    if (failed.length === settled.length || options.signal?.aborted) return { observedAt, workloads: unwrapAll(settled, this.options.workloads, 'read the state of') };
+    const workloads = settled.flatMap((r) => (r.ok ? [r.value] : []));
+    if (!failed.length) return { observedAt, workloads };
+    return { observedAt, workloads, unreadable: failed.map((f) => ({ workload: f.workload, error: shortPulumiMessage(f.error), kind: errorKindOf(f.error) })) };
   }
 
   async preview(plan: FleetPlan, options: DeployOptions = {}): Promise<PreviewResult> {

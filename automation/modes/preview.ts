@@ -90,6 +90,12 @@ export async function buildPreview(ctx: PreviewContext, signal: AbortSignal): Pr
 
   let state: FleetState = { observedAt: now.toISOString(), workloads: [] };
   if (ctx.changes.kind === 'pulumi') state = await ctx.changes.deployer.state({ signal });
+  // A workload whose stack cannot be read is not previewed against a guessed fleet.
+  for (const u of state.unreadable ?? []) {
+    const row = rows.get(u.workload);
+    if (row) row.error ??= `read fleet state: ${u.error}`;
+    delete forecasts[u.workload];
+  }
 
   const planWith = (config: ShadowscaleConfig | undefined): Map<string, WorkloadPlan> => {
     const planned = new Map<string, WorkloadPlan>();

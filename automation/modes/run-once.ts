@@ -239,7 +239,8 @@ export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group
  * about to be applied count as planned, every other workload as observed. While the total is
  * over a cap, the lowest-priority plan that grows its workload (in VMs or spend) is refused and
  * its workload counts as observed again; a plan that shrinks or keeps its workload is always
- * safe to apply. Returns the refused workloads with the reason.
+ * safe to apply. While some workload's state could not be read the total is unknown, so with
+ * finite caps every growth is refused. Returns the refused workloads with the reason.
  */
 export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plans: readonly WorkloadPlan[]): Map<string, string> {
   const { maxVms, maxSpendPerHour } = config.totalGuardrails;
@@ -264,6 +265,11 @@ export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plan
     })
     .sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || b.workload.localeCompare(a.workload));
   const refused = new Map<string, string>();
+  const unknown = (state.unreadable ?? []).map((u) => u.workload);
+  if (unknown.length && (Number.isFinite(maxVms) || Number.isFinite(maxSpendPerHour))) {
+    for (const p of growing) refused.set(p.workload, `the total guardrails (${maxVms} VMs, ${maxSpendPerHour}/h) cannot be checked while the fleet of ${unknown.join(', ')} is unknown (its state could not be read), so ${p.workload} keeps its fleet rather than grow`);
+    return refused;
+  }
   for (const p of growing) {
     const t = total();
     if (t.vms <= maxVms && t.spendPerHour <= maxSpendPerHour + 1e-9) break;
@@ -319,8 +325,13 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
     return finish(ctx, pending, at);
   }
 
+  for (const u of state.unreadable ?? []) {
+    const p = pending.find((x) => x.config.name === u.workload);
+    if (p) fail(p, 'read fleet state', new ShadowscaleError(u.kind, 'state.unreadable', u.error));
+  }
+
   // Forecasts are CPU-bound on a small machine: one at a time.
-  await mapSettled(pending, 1, async (p) => {
+  await mapSettled(pending.filter((p) => p.result.ok), 1, async (p) => {
     try {
       signal.throwIfAborted();
       const series = await readOnce(ctx.history(p.config), { end: now, signal });

@@ -187,6 +187,15 @@ export function publisherFor(config: ShadowscaleConfig, sink: EventSink): { publ
   };
 }
 
+/**
+ * The workloads whose state a shard reads: its own, or every configured one when total
+ * guardrails are set, since the other shards' fleets count against the same caps.
+ */
+export function stateWorkloads(config: ShadowscaleConfig, owned: readonly string[]): readonly string[] {
+  const { maxVms, maxSpendPerHour } = config.totalGuardrails;
+  return Number.isFinite(maxVms) || Number.isFinite(maxSpendPerHour) ? config.workloads.map((x) => x.name) : owned;
+}
+
 export async function buildRunContext(w: RunWiring): Promise<RunContext & { note?: string; close(): Promise<void> }> {
   const workloads = w.workloads ?? w.config.workloads.map((x) => x.name);
   const resolved = w.clock ? { clock: w.clock, note: undefined } : await resolvePlanClock(w.config, historyFor);
@@ -196,7 +205,7 @@ export async function buildRunContext(w: RunWiring): Promise<RunContext & { note
     config: w.config,
     clock: resolved.clock,
     note: resolved.note,
-    deployer: createDeployer({ config: w.config, kind: w.deployerKind, workloads, clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs }),
+    deployer: createDeployer({ config: w.config, kind: w.deployerKind, workloads: stateWorkloads(w.config, workloads), clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs }),
     history: historyFor,
     forecast: forecastFn,
     plan: planFn(w.config),

@@ -215,6 +215,28 @@ describe('PulumiDeployer over a fake stack driver', () => {
     assert.ok(sink.codes().includes('deploy.cancelled'));
   });
 
+  it('GIVEN one of two stacks cannot be read WHEN reading state THEN the other is read and the failing one is listed as unreadable with its kind', async () => {
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver);
+    await d.apply(plan('web', 'api'));
+    driver.failNext('outputs', 'prod-api', new NamedError('CommandError', 'error: could not read the state bucket: 403 Forbidden'));
+
+    const state = await d.state();
+
+    assert.deepEqual(state.workloads.map((w) => w.workload), ['web']);
+    assert.deepEqual(state.unreadable, [{ workload: 'api', error: 'error: could not read the state bucket: 403 Forbidden', kind: 'internal' }]);
+  });
+
+  it('GIVEN no stack can be read WHEN reading state THEN the read fails naming both', async () => {
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver);
+    await d.apply(plan('web', 'api'));
+    driver.failNext('outputs', 'prod-web', new NamedError('CommandError', 'error: no credentials'));
+    driver.failNext('outputs', 'prod-api', new NamedError('CommandError', 'error: no credentials'));
+
+    await assert.rejects(d.state(), /could not read the state of 2 workloads: web: .*no credentials; api: .*no credentials/);
+  });
+
   it('GIVEN one of two stacks fails WHEN previewing both THEN the error names the failing workload only', async () => {
     const driver = new FakeStackDriver();
     driver.failNext('preview', 'prod-api', new NamedError('CommandError', 'error: program failed'));
@@ -283,13 +305,16 @@ describe('PulumiDeployer: live MIG state over the stack outputs', () => {
     assert.equal(state.workloads.find((w) => w.workload === 'web')!.generations[0]!.healthy, true);
   });
 
-  it('GIVEN the observer keeps failing WHEN reading state THEN the state read fails (nothing is planned on a guess)', async () => {
+  it('GIVEN the observer keeps failing for a workload WHEN reading state THEN that workload is unreadable (nothing is planned on a guess)', async () => {
     const observer: FleetObserver = { observe: async () => { throw new ShadowscaleError('config', 'compute.denied', 'compute.instanceGroupManagers.listManagedInstances denied on project p1'); } };
     const driver = new FakeStackDriver();
     const { d } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
     await d.apply(plan('web'));
 
-    await assert.rejects(d.state(), /listManagedInstances denied/);
+    const state = await d.state();
+
+    assert.deepEqual(state.unreadable, [{ workload: 'web', error: 'compute.instanceGroupManagers.listManagedInstances denied on project p1', kind: 'config' }]);
+    assert.deepEqual(state.workloads.map((w) => w.workload), ['api']);
   });
 });
 

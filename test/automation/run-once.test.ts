@@ -221,6 +221,32 @@ describe('runOnce: total guardrails across the whole fleet', () => {
     assert.equal(ctx.deployer.appliedPlan('worker'), undefined, 'the refused workload is left as it was');
   });
 
+  it('GIVEN one stack cannot be read and total caps are set WHEN a tick runs THEN that workload fails as unreadable and the others may shrink or hold but not grow', async () => {
+    const ctx = context({ config: prioritised(100) });
+    ctx.deployer.seed(workloadPlan('api', [generation('api-g1', { running: 5, minReplicas: 5 })]));
+    ctx.deployer.seed(workloadPlan('web', [generation('web-g1', { running: 40, minReplicas: 40 })]));
+    ctx.deployer.unreadable('api', 'stack prod-api: 503 from the state bucket');
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => [r.workload, r.ok]), [['api', false], ['web', true], ['worker', false]]);
+    assert.equal(results[0].error, 'read fleet state: stack prod-api: 503 from the state bucket');
+    assert.equal(results[0].errorKind, 'transient');
+    const webRunning = ctx.deployer.appliedPlan('web')!.generations[0]!.running;
+    assert.ok(webRunning > 0 && webRunning < 40, `web shrinks from 40 running, got ${webRunning}`);
+    assert.match(results[2].error!, /cannot be checked while the fleet of api is unknown/);
+  });
+
+  it('GIVEN one stack cannot be read and no total caps WHEN a tick runs THEN only that workload fails', async () => {
+    const ctx = context({ config: shadowscaleConfig(['api', 'web', 'worker'], { totalGuardrails: { maxVms: Infinity, maxSpendPerHour: Infinity } }) });
+    ctx.deployer.unreadable('api', 'stack prod-api: permission denied', 'config');
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => [r.workload, r.ok, r.applied]), [['api', false, false], ['web', true, true], ['worker', true, true]]);
+    assert.equal(results[0].errorKind, 'config');
+  });
+
   it('GIVEN the fleet is over the total cap and a plan shrinks its workload WHEN re-checked THEN the shrink is applied and only growth is refused', () => {
     const config = prioritised(25);
     const state: FleetState = { observedAt: NOW.toISOString(), workloads: [{ workload: 'web', generations: [{ name: 'web-g1', role: 'primary', state: 'active', placementId: config.workloads[1].placements[0].id, running: 40, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] }] };

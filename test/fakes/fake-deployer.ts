@@ -3,7 +3,7 @@
  */
 import { plannedStatus, type FleetPlan, type FleetState, type GenerationPlan, type GenerationStatus, type WorkloadPlan, type WorkloadStatus } from '../../automation/fleet-plan';
 import type { ApplyResult, Clock, DeployOptions, Deployer, PreviewResult } from '../../automation/ports';
-import { ShadowscaleError } from '../../automation/errors';
+import { ShadowscaleError, type ErrorKind } from '../../automation/errors';
 
 type Method = 'state' | 'preview' | 'apply';
 type Change = PreviewResult['changes'][number];
@@ -17,6 +17,7 @@ export class FakeDeployer implements Deployer {
   private applied = new Map<string, WorkloadPlan>();
   private failures: { method: Method; workload: string; error: Error; once: boolean }[] = [];
   private hanging = new Set<string>();
+  private unreadableStacks = new Map<string, { error: string; kind: ErrorKind }>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -36,12 +37,17 @@ export class FakeDeployer implements Deployer {
     this.hanging.add(workload);
   }
 
+  unreadable(workload: string, error: string, kind: ErrorKind = 'transient'): void {
+    this.unreadableStacks.set(workload, { error, kind });
+  }
+
   reset(): void {
     this.calls.length = 0;
     this.cancelled = 0;
     this.applied.clear();
     this.failures = [];
     this.hanging.clear();
+    this.unreadableStacks.clear();
   }
 
   /** The plan last applied to a workload, for assertions that it was (not) touched. */
@@ -52,7 +58,10 @@ export class FakeDeployer implements Deployer {
   async state(options: DeployOptions = {}): Promise<FleetState> {
     const workloads = [...this.applied.keys()];
     this.begin('state', workloads, options);
-    return { observedAt: this.clock.now().toISOString(), workloads: workloads.map((w) => this.statusOf(w)) };
+    const observedAt = this.clock.now().toISOString();
+    const readable = workloads.filter((w) => !this.unreadableStacks.has(w)).map((w) => this.statusOf(w));
+    if (!this.unreadableStacks.size) return { observedAt, workloads: readable };
+    return { observedAt, workloads: readable, unreadable: [...this.unreadableStacks].map(([workload, u]) => ({ workload, ...u })) };
   }
 
   async preview(plan: FleetPlan, options: DeployOptions = {}): Promise<PreviewResult> {
