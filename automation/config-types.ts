@@ -114,6 +114,21 @@ export interface DeployerConfig {
   concurrency: number;
   /** Attempts for retryable failures. */
   retries: number;
+  /** How the fleet stack builds VMs (stacks/program.ts FleetProgramOptions); defaults there. */
+  stack: StackOptionsConfig;
+}
+
+export interface StackOptionsConfig {
+  /** VPC network of the VMs (name or self link). */
+  network?: string;
+  /** Service account the VMs run as. */
+  vmServiceAccountEmail?: string;
+  /** Seconds a new VM needs before it serves. */
+  vmWarmupSec?: number;
+  /** Create a target HTTP proxy and global forwarding rule per workload. */
+  frontend?: boolean;
+  /** Extra labels on instance templates. */
+  labels?: Record<string, string>;
 }
 
 export interface ShadowscaleConfig {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import type { ShadowscaleConfig, WorkloadConfig } from './config-types';
+import type { ShadowscaleConfig, StackOptionsConfig, WorkloadConfig } from './config-types';
 import { parseDuration } from './duration';
 import { ShadowscaleError } from './errors';
 import { checkPlannerConfig } from './validate';
@@ -110,6 +110,17 @@ export const configSchema = {
         kind: { enum: ['sim', 'pulumi'] }, backend: { type: 'string', pattern: '^(gs|s3|azblob|file|https)://' },
         secretsProvider: { type: 'string' }, stackPrefix: { type: 'string', pattern: '^[a-zA-Z][-a-zA-Z0-9_.]*$' },
         concurrency: { type: 'integer', minimum: 1, maximum: 64 }, retries: { type: 'integer', minimum: 0, maximum: 10 },
+        stack: {
+          type: 'object', additionalProperties: false,
+          properties: {
+            network: { type: 'string', minLength: 1 },
+            vmServiceAccount: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+\\.iam\\.gserviceaccount\\.com$' },
+            vmWarmup: duration,
+            frontend: { type: 'boolean' },
+            // GCP label rules: lowercase keys starting with a letter, values of lowercase, digits, - and _.
+            labels: { type: 'object', maxProperties: 32, propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,62}$' }, additionalProperties: { type: 'string', pattern: '^[a-z0-9_-]{0,63}$' } },
+          },
+        },
       },
     },
     workloads: { type: 'array', minItems: 1, items: workloadSchema },
@@ -169,6 +180,24 @@ export function parseConfig(text: string, file: string): ShadowscaleConfig {
   return normalize(raw as unknown as RawConfig, file);
 }
 
+
+/** deployer.stack in the file → the stack program's options (only what is set). */
+function stackOptions(raw: NonNullable<NonNullable<RawConfig['deployer']>['stack']> | undefined, file: string): StackOptionsConfig {
+  const out: StackOptionsConfig = {};
+  if (!raw) return out;
+  if (raw.network !== undefined) out.network = raw.network;
+  if (raw.vmServiceAccount !== undefined) out.vmServiceAccountEmail = raw.vmServiceAccount;
+  if (raw.vmWarmup !== undefined) {
+    const sec = parseDuration(raw.vmWarmup, 'deployer.stack.vmWarmup') / 1000;
+    // standbyPolicy.initialDelaySec and autohealing's initialDelaySec take whole seconds up to an hour.
+    if (!Number.isInteger(sec) || sec > 3600) throw new ShadowscaleError('config', 'config.invalid', `${file}: deployer.stack.vmWarmup: expected whole seconds up to 1h, got ${raw.vmWarmup}`);
+    out.vmWarmupSec = sec;
+  }
+  if (raw.frontend !== undefined) out.frontend = raw.frontend;
+  if (raw.labels !== undefined) out.labels = { ...raw.labels };
+  return out;
+}
+
 export function loadConfig(path: string): ShadowscaleConfig {
   let text: string;
   try {
@@ -194,7 +223,7 @@ interface RawWorkload {
 interface RawConfig {
   version: 1; project?: string; tick?: string; planAt?: string; quantiles?: number[]; records?: string;
   limits?: { maxVms?: number; maxSpendPerHour?: number };
-  deployer?: { kind?: 'sim' | 'pulumi'; backend?: string; secretsProvider?: string; stackPrefix?: string; concurrency?: number; retries?: number };
+  deployer?: { kind?: 'sim' | 'pulumi'; backend?: string; secretsProvider?: string; stackPrefix?: string; concurrency?: number; retries?: number; stack?: { network?: string; vmServiceAccount?: string; vmWarmup?: string; frontend?: boolean; labels?: Record<string, string> } };
   workloads: RawWorkload[];
   events?: { name: string; workload?: string; start: string; duration: string; multiplier: number }[];
 }
@@ -291,6 +320,7 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
       stackPrefix: raw.deployer?.stackPrefix ?? 'shadowscale',
       concurrency: raw.deployer?.concurrency ?? 4,
       retries: raw.deployer?.retries ?? 3,
+      stack: stackOptions(raw.deployer?.stack, file),
     },
     workloads,
     events: (raw.events ?? []).map((e, i) => ({ name: e.name, workload: e.workload, start: new Date(e.start).toISOString(), durationSec: parseDuration(e.duration, `events.${i}.duration`) / 1000, multiplier: e.multiplier })),

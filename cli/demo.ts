@@ -85,7 +85,7 @@ export function demoCommand(): Command {
         out.write('## 3. The offline preview a pull request would get (stack program under Pulumi mocks)\n\n');
         const preview = await buildPreview({
           config, clock: planned.clock, history: historyFor, forecast: forecastFn, plan: planFn(config), sink,
-          changes: { kind: 'offline', offlinePreview: offlinePreviewFn() },
+          changes: { kind: 'offline', offlinePreview: offlinePreviewFn(config) },
         }, shutdown.signal);
         out.write(renderPrMarkdown(preview));
       } finally {

@@ -45,7 +45,7 @@ export function previewCommand(): Command {
           plan: planFn(config),
           sink,
           changes: flags.offline
-            ? { kind: 'offline', offlinePreview: offlinePreviewFn() }
+            ? { kind: 'offline', offlinePreview: offlinePreviewFn(config, baseConfig) }
             : { kind: 'pulumi', deployer: createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock, sink }) },
         }, shutdown.signal);
         process.stdout.write(flags.format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : renderPrMarkdown(preview));

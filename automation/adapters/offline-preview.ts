@@ -234,13 +234,15 @@ export function diffRuns(before: RecordedRun | undefined, after: RecordedRun): P
 
 export interface OfflinePreviewOptions extends RecordOptions {
   program?: FleetProgramOptions;
+  /** The options `current` was deployed with, when they differ (a PR that changes them). */
+  currentProgram?: FleetProgramOptions;
 }
 
 /** Preview of `next` against `current` (undefined: nothing deployed yet) under mocks. */
 export async function offlinePreview(current: FleetPlan | undefined, next: FleetPlan, opts: OfflinePreviewOptions = {}): Promise<PreviewResult> {
   // Build both programs first so an invalid plan fails before any mock run.
   const nextProgram = fleetProgram(next, opts.program);
-  const currentProgram = current ? fleetProgram(current, opts.program) : undefined;
+  const currentProgram = current ? fleetProgram(current, opts.currentProgram ?? opts.program) : undefined;
   const before = currentProgram ? await recordProgram(currentProgram, opts) : undefined;
   const after = await recordProgram(nextProgram, opts);
   const changes = diffRuns(before, after);

@@ -112,7 +112,7 @@ export function createDeployer(w: DeployerWiring): Deployer {
     deployer: d,
     workloads: w.workloads,
     driver: localWorkspaceDriver({
-      program: (plan: FleetPlan) => fleetProgram(plan),
+      program: (plan: FleetPlan) => fleetProgram(plan, w.config.deployer.stack),
       backendUrl: d.backendUrl ?? `file://${resolve(dir, 'pulumi-state')}`,
       secretsProvider: d.secretsProvider,
       workDir: resolve(dir, 'pulumi'),
@@ -132,9 +132,10 @@ function passThroughEnv(names: string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((n) => (process.env[n] !== undefined ? [[n, process.env[n]!]] : [])));
 }
 
-export function offlinePreviewFn(): (current: FleetPlan | undefined, next: FleetPlan) => Promise<PreviewResult> {
+/** Offline preview with the stack options of the new configuration (and of the base one, for a PR). */
+export function offlinePreviewFn(config: ShadowscaleConfig, baseConfig?: ShadowscaleConfig): (current: FleetPlan | undefined, next: FleetPlan) => Promise<PreviewResult> {
   const { offlinePreview } = require('../adapters/offline-preview') as typeof OfflinePreviewModule;
-  return (current, next) => offlinePreview(current, next);
+  return (current, next) => offlinePreview(current, next, { program: config.deployer.stack, currentProgram: (baseConfig ?? config).deployer.stack });
 }
 
 export interface RunWiring {

@@ -45,7 +45,7 @@ export function shadowscaleConfig(names: string[], overrides: Partial<Shadowscal
     quantiles: [0.5, 0.95],
     totalGuardrails: { maxVms: 200, maxSpendPerHour: 500 },
     recordsPath: '.shadowscale/records.duckdb',
-    deployer: { kind: 'sim', stackPrefix: 'prod', concurrency: 2, retries: 2 },
+    deployer: { kind: 'sim', stackPrefix: 'prod', concurrency: 2, retries: 2, stack: {} },
     workloads: names.map((n) => workloadConfig(n)),
     events: [],
     ...overrides,

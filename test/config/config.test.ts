@@ -99,6 +99,18 @@ describe('shadowscale.yaml checks the planner needs', () => {
     assert.deepEqual(c.quantiles, [0.5, 0.9, 0.95, 0.99]);
   });
 
+  it('GIVEN deployer.stack settings WHEN parsed THEN they reach the stack program options', () => {
+    const c = parseConfig(minimal.replace('version: 1', 'version: 1\ndeployer:\n  stack: { network: projects/p/global/networks/prod, vmServiceAccount: web-vm@p.iam.gserviceaccount.com, vmWarmup: 3m, frontend: false, labels: { team: sre } }'), 'conf/shadowscale.yaml');
+    assert.deepEqual(c.deployer.stack, { network: 'projects/p/global/networks/prod', vmServiceAccountEmail: 'web-vm@p.iam.gserviceaccount.com', vmWarmupSec: 180, frontend: false, labels: { team: 'sre' } });
+    assert.deepEqual(parseConfig(minimal, 'conf/shadowscale.yaml').deployer.stack, {}, 'unset: the program defaults apply');
+  });
+
+  it('GIVEN bad deployer.stack settings WHEN parsed THEN each names its field', () => {
+    assert.match(configError(minimal.replace('version: 1', 'version: 1\ndeployer:\n  stack: { labels: { Team: sre } }')).message, /deployer\.stack\.labels/);
+    assert.match(configError(minimal.replace('version: 1', 'version: 1\ndeployer:\n  stack: { vmServiceAccount: web-vm }')).message, /deployer\.stack\.vmServiceAccount/);
+    assert.match(configError(minimal.replace('version: 1', 'version: 1\ndeployer:\n  stack: { vmWarmup: 2h }')).message, /deployer\.stack\.vmWarmup: expected whole seconds up to 1h, got 2h/);
+  });
+
   it('GIVEN a zero duration WHEN parsed THEN it is rejected like any non-positive duration', () => {
     assert.throws(() => parseDuration('0', '--every'), /--every: expected a positive duration/);
     assert.equal(parseDuration('90'), 90_000);

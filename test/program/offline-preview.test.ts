@@ -99,6 +99,16 @@ describe('offline preview (Pulumi mocks)', () => {
     });
   });
 
+  describe('GIVEN a pull request that moves the VMs to another network (deployer.stack.network)', () => {
+    it('THEN the same plan replaces the template under the new options and the MIG follows it', async () => {
+      const preview = await offlinePreview(plans.primaryOnly(), plans.primaryOnly(), { currentProgram: {}, program: { network: 'projects/acme/global/networks/prod' } });
+      const template = find(preview, 'web-g1-template');
+      assert.equal(template.op, 'replace');
+      assert.match(template.detail ?? '', /networkInterfaces\[0\]\.network default→projects\/acme\/global\/networks\/prod/);
+      assert.equal(find(preview, 'web-g1-mig').op, 'update');
+    });
+  });
+
   describe('GIVEN nothing deployed yet', () => {
     it('THEN every resource is a create', async () => {
       const preview = await offlinePreview(undefined, plans.regionalShadow());
