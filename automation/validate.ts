@@ -33,6 +33,7 @@ export function validatePlan(plan: FleetPlan, config: PlannerConfig, state: Flee
     const status = state.workloads.find((s) => s.workload === wp.workload)?.generations ?? [];
     const statusOf = new Map(status.map((s) => [s.name, s]));
     const gens = wp.generations;
+    if (gens.length === 0) add(w.name, 'plan.empty', 'the plan has no generation: applying it would delete the whole fleet');
     const names = new Set<string>();
     for (const g of gens) {
       if (names.has(g.name)) add(w.name, 'plan.duplicate-generation', `generation ${g.name} appears twice`, g.name);

@@ -13,6 +13,7 @@ import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource
 import { ShadowscaleError, describeError } from '../errors';
 import { cancelledError, isCancellation } from '../adapters/retry';
 import { mapSettled } from './concurrency';
+import { validatePlan } from '../validate';
 
 export type ResourceChange = PreviewResult['changes'][number];
 
@@ -48,8 +49,6 @@ export type PlanFn = (input: {
   decisions: Decision[];
 };
 
-/** Extra checks just before acting (e.g. automation/validate.ts); returns the problems found. */
-export type ValidateFn = (plan: WorkloadPlan, context: { config: ShadowscaleConfig; workload: WorkloadConfig; state: FleetState; now: Date }) => string[];
 
 export interface RunContext {
   config: ShadowscaleConfig;
@@ -58,7 +57,6 @@ export interface RunContext {
   history: (workload: WorkloadConfig) => HistorySource;
   forecast: ForecastFn;
   plan: PlanFn;
-  validate?: ValidateFn;
   records: RecordsStore;
   /** Reuse recorded models until a retrain trigger fires; without it, every tick selects. */
   models?: ModelRegistryHooks;
@@ -160,27 +158,14 @@ export function horizonSteps(horizonSec: number, stepMs: number): number {
 }
 
 /**
- * The invariants no plan may break whatever the planner did (DESIGN: make before break): a
- * workload keeps at least one generation, weights are 0..1000 and sum to 1000, sizes are
- * whole and non-negative, and the VM total stays under the workload's guardrail.
+ * The plan re-checked just before acting (automation/validate.ts), one workload at a time:
+ * invariants, per-workload guardrails and make-before-break against the fleet as read in this
+ * tick, whatever the planner did. Totals across workloads are recheckTotals' job.
  */
-export function checkPlanInvariants(plan: WorkloadPlan, workload: WorkloadConfig): string[] {
-  const problems: string[] = [];
-  if (plan.generations.length === 0) problems.push('the plan has no generation: applying it would delete the whole fleet');
-  let weights = 0;
-  let vms = 0;
-  for (const g of plan.generations) {
-    if (!Number.isInteger(g.weight) || g.weight < 0 || g.weight > 1000) problems.push(`${g.name}: weight ${g.weight} is not a whole number in 0..1000`);
-    for (const [field, value] of [['running', g.running], ['suspended', g.suspended], ['stopped', g.stopped], ['minReplicas', g.minReplicas], ['maxReplicas', g.maxReplicas]] as const) {
-      if (!Number.isInteger(value) || value < 0) problems.push(`${g.name}: ${field} ${value} is not a whole number >= 0`);
-    }
-    if (g.minReplicas > g.maxReplicas) problems.push(`${g.name}: minReplicas ${g.minReplicas} > maxReplicas ${g.maxReplicas}`);
-    weights += g.weight;
-    vms += Math.max(g.running, g.minReplicas) + g.suspended + g.stopped;
-  }
-  if (plan.generations.length > 0 && weights !== 1000) problems.push(`weights sum to ${weights}, expected 1000`);
-  if (vms > workload.guardrails.maxVms) problems.push(`plan holds ${vms} VMs, over the guardrail maxVms ${workload.guardrails.maxVms}`);
-  return problems;
+export function checkPlanBeforeActing(plan: WorkloadPlan, config: ShadowscaleConfig, state: FleetState): string[] {
+  const fleet: FleetPlan = { version: 1, createdAt: state.observedAt, workloads: [plan] };
+  const scoped = { ...config, workloads: config.workloads.filter((w) => w.name === plan.workload), totalGuardrails: { maxVms: Infinity, maxSpendPerHour: Infinity } };
+  return validatePlan(fleet, scoped, state).map((v) => `${v.code}${v.generation ? ` (${v.generation})` : ''}: ${v.message}`);
 }
 
 export interface Usage {
@@ -382,7 +367,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   }
 
   for (const p of live()) {
-    const problems = [...checkPlanInvariants(p.plan!, p.config), ...(ctx.validate?.(p.plan!, { config: ctx.config, workload: p.config, state, now }) ?? [])];
+    const problems = checkPlanBeforeActing(p.plan!, ctx.config, state);
     if (problems.length) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'plan.invalid', `plan not applied: ${problems.join('; ')}`, { problems }));
   }
   const overTotals = recheckTotals(ctx.config, state, live().map((p) => p.plan!));

@@ -26,7 +26,7 @@ import { MonitoringForecastPublisher } from '../adapters/monitoring-publisher';
 import { chooseModel, recordModel } from './model-registry';
 import { resolvePlanClock } from './clock';
 import { FileRecoveryMarkers, PulumiDeployer, localWorkspaceDriver, type StackOutputs } from '../adapters/pulumi-deployer';
-import type { ForecastFn, ForecastPublisher, ModelRegistryHooks, PlanFn, RunContext, ValidateFn } from './run-once';
+import type { ForecastFn, ForecastPublisher, ModelRegistryHooks, PlanFn, RunContext } from './run-once';
 
 export function historyFor(workload: WorkloadConfig): HistorySource {
   const h = workload.history;
@@ -150,15 +150,6 @@ export interface RunWiring {
   maxRunMs?: number;
 }
 
-/** The stack re-checks a plan just before acting: automation/validate.ts over one workload. */
-export function validateFn(): ValidateFn {
-  return (plan, { config, state }) => {
-    const fleet = { version: 1 as const, createdAt: state.observedAt, workloads: [plan] };
-    const scoped = { ...config, workloads: config.workloads.filter((w) => w.name === plan.workload) };
-    return validatePlan(fleet, scoped, state).map((v) => `${v.code}${v.generation ? ` (${v.generation})` : ''}: ${v.message}`);
-  };
-}
-
 export function registryHooks(records: RecordsStore): ModelRegistryHooks {
   return {
     choose: (workload, series, now) => chooseModel(records, workload, series, now),
@@ -210,7 +201,6 @@ export async function buildRunContext(w: RunWiring): Promise<RunContext & { note
     history: historyFor,
     forecast: forecastFn,
     plan: planFn(w.config),
-    validate: validateFn(),
     records,
     models: registryHooks(records),
     publish: publisher?.publish,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ShadowscaleError } from '../../automation/errors';
-import { capsForGroup, checkPlanInvariants, horizonSteps, observedUsage, recheckTotals, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
+import { capsForGroup, checkPlanBeforeActing, horizonSteps, observedUsage, recheckTotals, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
 import type { FleetState } from '../../automation/fleet-plan';
 import { FakeDeployer } from '../fakes/fake-deployer';
 import { planFn } from '../../automation/modes/wiring';
@@ -40,7 +40,7 @@ describe('runOnce', () => {
 
   it('GIVEN the apply of one workload fails WHEN a tick runs THEN the others are applied and the failed one keeps its fleet', async () => {
     const ctx = context();
-    const before = workloadPlan('web', [generation('web-g0', { running: 7, minReplicas: 7 })]);
+    const before = workloadPlan('web', [generation('web-g1', { running: 7, minReplicas: 7 })]);
     ctx.deployer.seed(before);
     ctx.deployer.failNext('apply', 'web', new Error('googleapi: Error 400: Invalid value for field machineType'));
 
@@ -295,12 +295,19 @@ describe('run-once helpers', () => {
     assert.equal(horizonSteps(3600, 420_000), 9);
   });
 
-  it('GIVEN a plan with no generation WHEN checked THEN it is refused because it would delete the fleet', () => {
-    assert.match(checkPlanInvariants(workloadPlan('w', []), workloadConfig('w')).join(), /delete the whole fleet/);
+  const noFleet: FleetState = { observedAt: NOW.toISOString(), workloads: [] };
+
+  it('GIVEN a plan with no generation WHEN checked before acting THEN it is refused because it would delete the fleet', () => {
+    assert.match(checkPlanBeforeActing(workloadPlan('w', []), shadowscaleConfig(['w']), noFleet).join(), /plan\.empty: .*delete the whole fleet/);
   });
 
-  it('GIVEN a plan over the VM guardrail WHEN checked THEN the problem names both numbers', () => {
+  it('GIVEN a plan over the VM guardrail WHEN checked before acting THEN the problem names both numbers', () => {
     const plan = workloadPlan('w', [generation('g1', { running: 40, minReplicas: 40, suspended: 20 })]);
-    assert.match(checkPlanInvariants(plan, workloadConfig('w')).join(), /60 VMs, over the guardrail maxVms 50/);
+    assert.match(checkPlanBeforeActing(plan, shadowscaleConfig(['w']), noFleet).join(), /60 VMs \(running \+ pools\) exceed guardrails\.maxVms 50/);
+  });
+
+  it('GIVEN a plan within guardrails but over the total cap WHEN checked before acting THEN it passes (totals are re-checked across workloads)', () => {
+    const plan = workloadPlan('w', [generation('g1', { running: 30, minReplicas: 30, maxReplicas: 40 })]);
+    assert.deepEqual(checkPlanBeforeActing(plan, shadowscaleConfig(['w'], { totalGuardrails: { maxVms: 10, maxSpendPerHour: 500 } }), noFleet), []);
   });
 });
