@@ -13,6 +13,8 @@
  *   whichever nets more. This is where the
  *   seeds' tiers come from: a small pool when the upper quantiles are close to q*, a large one
  *   ahead of a predicted rise, none when demand is falling.
+ * - No pool at all when the forecast's one-step spread is wider than the configured autoscaler
+ *   headroom (see `spreadWiderThanHeadroom`).
  */
 import type { LatencyConfig } from '../config-types';
 import type { ForecastStep } from './forecast-view';
@@ -40,6 +42,8 @@ export interface PoolChoice {
   /** Probability the last kept pool VM is needed within the window (0 when no pool). */
   lastProbability: number;
   windowMs: number;
+  /** The pool was left empty because the spread is wider than the configured headroom. */
+  spreadWiderThanHeadroom: boolean;
 }
 
 export interface Sizing {
@@ -108,7 +112,20 @@ export function sizeGeneration(input: SizingInput): Sizing {
   const bodyRatio = median / demandAtQ[0];
   const ratio = demandAtQ[0] > 0 ? (top > 0 ? Math.min(bodyRatio, demandAtQ[0] / top) : bodyRatio) : input.configuredUtilization;
   const targetUtilization = Math.min(1, Math.max(input.configuredUtilization, Math.round(ratio * 100) / 100));
-  const pool = choosePool(input, floorNow, windowSteps, windowMs, targetUtilization);
+  // A pool VM turns the boot after a rise the autoscaler has seen into a resume, so it pays only
+  // when demand one step after a call is still up. When the workload's own calibrated spread one
+  // step ahead is wider than the configured headroom, last step's demand says little about the
+  // next: the autoscaler calls pool VMs on bursts that are gone a step later, and GCP boots a
+  // replacement into the pool at the running price after every call. The expected-value rule
+  // below counts each step's exceedance as a chance and cannot see that (the forecast carries
+  // per-step marginals only), so there the configured headroom is the backstop and the money
+  // stays out of the pool. (Replay bench: on every trace where this changes the plan, the cost
+  // saved exceeds the penalty, at the workload's own penalty per VM-hour, of the demand it
+  // leaves unserved; the pool was buying served demand at several times that penalty.)
+  const spreadWiderThanHeadroom = ratio < input.configuredUtilization;
+  const pool = spreadWiderThanHeadroom
+    ? { suspended: 0, stopped: 0, lastProbability: 0, windowMs, spreadWiderThanHeadroom }
+    : choosePool(input, floorNow, windowSteps, windowMs, targetUtilization);
   return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, floorNow, upperVms, pool, leadSteps, targetUtilization };
 }
 
@@ -140,7 +157,7 @@ function choosePool(input: SizingInput, floorNow: number, windowSteps: number, w
     else stopped++;
     lastProbability = p;
   }
-  return { suspended, stopped, lastProbability, windowMs };
+  return { suspended, stopped, lastProbability, windowMs, spreadWiderThanHeadroom: false };
 }
 
 /** Probability demand exceeds `capacity` at some step of the forecast (max of the per-step

@@ -82,6 +82,35 @@ describe('planFleet: sizing by cost', () => {
     assert.equal(g.suspended + g.stopped, 0);
   });
 
+  it('GIVEN a rise ahead and a one-step spread wider than the configured headroom (median / q* = 0.56 < 0.6) WHEN sizing THEN no pool is kept, the autoscaler stays at the configured target, and the floors still rise ahead', () => {
+    const w = workload();
+    // spread 0.4: q0.95 = 1.8 x median, top = 2.6 x median -> min(1 / 1.8, 1.8 / 2.6) = 0.56.
+    const view = viewForecast('web', forecastOf((h) => (h < 10 ? 100 : 200), { spread: 0.4 }), T0, 30 * 60_000, []);
+    assert.ok(view.ok);
+    const sizeAt = (configuredUtilization: number) => sizeGeneration({
+      steps: view.steps, stepMs: view.stepMs, capacityPerVm: 10, qStar: 0.95, latencies: w.latencies, tickMs: 15 * 60_000,
+      pricePerHour: 1, suspendedPricePerHour: 0.08, stoppedPricePerHour: 0.04, penaltyPerVmHour: 19, configuredUtilization,
+    });
+    const wide = sizeAt(0.6);
+    assert.equal(wide.pool.suspended + wide.pool.stopped, 0);
+    assert.equal(wide.pool.spreadWiderThanHeadroom, true);
+    assert.equal(wide.targetUtilization, 0.6);
+    assert.equal(Math.max(...wide.floors), 36);
+    // The same forecast under a configured headroom wider than its spread keeps the rule by value.
+    const within = sizeAt(0.5);
+    assert.equal(within.pool.spreadWiderThanHeadroom, false);
+    assert.ok(within.pool.suspended + within.pool.stopped > 0, `pool ${within.pool.suspended}+${within.pool.stopped}`);
+  });
+
+  it('GIVEN a one-step spread wider than the configured headroom WHEN planning THEN the plan has no pool and the decision says why', () => {
+    const r = planFleet(input({ forecasts: { web: forecastOf((h) => (h < 10 ? 100 : 200), { spread: 0.4 }) } }));
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.equal(g.suspended + g.stopped, 0);
+    const size = r.decisions.find((d) => d.code === 'size.floor')!;
+    assert.equal(size.numbers.poolOffWideSpread, 1);
+    assert.match(size.message, /no pool: the forecast's one-step spread is wider than the configured autoscaler headroom/);
+  });
+
   it('GIVEN an event tripling demand over a window WHEN planning THEN the floors inside it triple', () => {
     const cfg = config([workload()], { events: [{ name: 'launch', start: iso(T0 + 30 * STEP), durationSec: 1800, multiplier: 3 }] });
     const r = planFleet(input({ config: cfg }));
