@@ -1,6 +1,10 @@
 /**
  * Anomalies: recent actuals outside the central 99 % interval of the forecast made just before
  * them, calibrated on the model's other errors. Pure. The engine treats them as gaps when it fits.
+ *
+ * A run of such points on one side that lasts up to the origin is a level shift, not an outlier,
+ * once it is long enough to be the recent level: masking it would leave the model nothing
+ * recent to anchor on, and it would keep forecasting the level the series has left.
  */
 import { buildPools, conformalQuantile, type ResidualMatrix } from './calibration';
 
@@ -18,7 +22,7 @@ const UPPER = 0.995;
  * origin, whose horizon ends at the forecast origin); rows 1.. are older origins and give the
  * error distribution at each lead without the row being judged.
  */
-export function flagAnomalies(residuals: ResidualMatrix, origin: number, values: ArrayLike<number>, horizon: number): Anomaly[] {
+export function flagAnomalies(residuals: ResidualMatrix, origin: number, values: ArrayLike<number>, horizon: number, persistSteps = Infinity): Anomaly[] {
   if (residuals.length < 2) return [];
   const others = residuals.map((_, j) => j).slice(1);
   const { pools } = buildPools(residuals, horizon, others);
@@ -31,5 +35,19 @@ export function flagAnomalies(residuals: ResidualMatrix, origin: number, values:
       out.push({ index: origin + h, value: values[origin + h]! });
     }
   }
-  return out;
+  return out.slice(0, out.length - trailingShift(out, recent, origin, horizon, persistSteps));
+}
+
+/** Length of the run of flagged points on one side that ends at the last lead, when it lasts
+ * at least `persistSteps` (0 otherwise). */
+function trailingShift(flagged: Anomaly[], recent: Float64Array, origin: number, horizon: number, persistSteps: number): number {
+  let run = 0;
+  let expected = origin + horizon - 1;
+  const sign = Math.sign(recent[horizon - 1]!);
+  for (let i = flagged.length - 1; i >= 0; i--, expected--) {
+    const a = flagged[i]!;
+    if (a.index !== expected || Math.sign(recent[a.index - origin]!) !== sign) break;
+    run++;
+  }
+  return run >= persistSteps ? run : 0;
 }

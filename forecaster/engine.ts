@@ -295,7 +295,8 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   }
   const best = preferEnsemble(evaluated);
 
-  const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon) : [];
+  // A shift that has filled the re-anchoring window is the level now, not an outlier to mask.
+  const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon, anchorWindow(horizon)) : [];
 
   const calibrate = (e: (typeof evaluated)[number]): CandidateResult => {
     let f = e.f;

@@ -20,6 +20,11 @@ export interface SeasonalityOptions {
 }
 
 /** Detection works on at most this many points; longer series are averaged down first. */
+/**
+ * How far a longer season's ACF must stand above the ACF one base season shorter to count as a
+ * season of its own (a weekly bump at 7 days over 6), rather than a multiple of the base.
+ */
+const SEASON_BUMP = 0.02;
 const DETECT_POINTS = 2048;
 
 /** Means over consecutive blocks of `factor` points (the last partial block dropped). */
@@ -131,12 +136,12 @@ export function detectPeriods(values: ArrayLike<number>, opts: SeasonalityOption
     if (p <= last || !isMultiple(p, last)) continue;
     const below = acf[Math.max(0, p - last)]!;
     const above = p + last <= maxLag ? acf[p + last]! : -Infinity;
-    if (acf[p]! > below + 0.02 && acf[p]! > above) periods.push(p);
+    if (acf[p]! > below + SEASON_BUMP && acf[p]! > above) periods.push(p);
   }
   let result = periods;
   if (result.length > maxPeriods) result = [...result.slice(0, maxPeriods - 1), result[result.length - 1]!];
-  return result
-    .map((p) => snapToCalendar(refineLag(acf, p) * factor, opts.stepMs))
+  const steps = result.map((p) => snapToCalendar(refineLag(acf, p) * factor, opts.stepMs));
+  return (opts.stepMs ? withWeek(steps, filled, opts.stepMs, minAcf, maxPeriods) : steps)
     .filter((p) => p >= 2 && p * 2 <= filled.length);
 }
 
@@ -165,4 +170,26 @@ function refineLag(acf: Float64Array, lag: number): number {
   const curvature = a - 2 * b + c;
   if (curvature >= 0) return lag;
   return lag + Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curvature));
+}
+
+/**
+ * Demand follows the clock, but at step resolution a week of strong days looks like any whole
+ * number of days: the ACF at 6 days is as high as at 7, so the detector can settle on 6 days
+ * (and a model that repeats the day six days ago forecasts Monday from Tuesday). With a daily
+ * base, the week is a season when the daily means' ACF peaks at 7 days over 6 and 8 days (the
+ * bump test the detector applies to longer seasons, on data where day-to-day differences show
+ * instead of the intraday cycle); it then replaces a longer season found at step resolution
+ * unless that one is a whole number of weeks.
+ */
+function withWeek(periods: number[], filled: Float64Array, stepMs: number, minAcf: number, maxPeriods: number): number[] {
+  const day = 86_400_000 / stepMs;
+  if (!Number.isInteger(day) || periods[0] !== day || maxPeriods < 2) return periods;
+  // Three weeks of days, so that the ACF at 6 to 8 days rests on two weeks of pairs at least.
+  const daily = aggregateMeans(filled, day, true);
+  if (daily.length < 21) return periods;
+  const acf = autocorrelation(daily, 8);
+  if (!(acf[7]! >= minAcf && acf[7]! > acf[6]! + SEASON_BUMP && acf[7]! > acf[8]!)) return periods;
+  // Seasons longer than the week survive only as whole numbers of weeks.
+  const week = 7 * day;
+  return [day, week, ...periods.filter((p) => p > week && p % week === 0)].slice(0, maxPeriods);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { detectPeriods } from '../../forecaster/seasonality';
-import { generate, HOUR } from './helpers';
+import { gaussian, generate, rng, HOUR } from './helpers';
 
 describe('forecaster/seasonality detectPeriods', () => {
   it('GIVEN an hourly series with a daily cycle WHEN detecting THEN it finds 24 steps', () => {
@@ -28,5 +28,27 @@ describe('forecaster/seasonality detectPeriods', () => {
     const s = generate({ length: 24 * 21, stepMs: HOUR, seasons: { 24: 30 }, noise: 3 });
     for (let i = 100; i < 130; i++) s.values[i] = NaN;
     assert.deepEqual(detectPeriods(s.values, { stepMs: HOUR }), [24]);
+  });
+
+  /** Six weeks of 5-minute steps: a daily cycle on a wandering level, weekends lower by `weekendDrop`. */
+  const wandering = (weekendDrop: number, seed: number) => {
+    const rand = rng(seed);
+    const day = 288;
+    const values = new Float64Array(42 * day);
+    let level = 100;
+    for (let i = 0; i < values.length; i++) {
+      level += 0.05 * gaussian(rand);
+      const weekend = Math.floor(i / day) % 7 >= 5;
+      values[i] = level + 30 * Math.sin((2 * Math.PI * i) / day) - (weekend ? weekendDrop : 0) + 3 * gaussian(rand);
+    }
+    return values;
+  };
+
+  it('GIVEN a modest weekend dip on a wandering daily series WHEN detecting THEN the week is found from the daily means', () => {
+    for (const seed of [1, 2, 3]) assert.deepEqual(detectPeriods(wandering(10, seed), { stepMs: 300_000 }), [288, 2016], `seed ${seed}`);
+  });
+
+  it('GIVEN the same series without a weekend dip WHEN detecting THEN no week is claimed', () => {
+    for (const seed of [1, 2, 3]) assert.deepEqual(detectPeriods(wandering(0, seed), { stepMs: 300_000 }), [288], `seed ${seed}`);
   });
 });

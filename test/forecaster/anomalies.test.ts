@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { forecast } from '../../forecaster';
+import { flagAnomalies } from '../../forecaster/anomalies';
+import { generate, gaussian, rng } from './helpers';
+
+/** Older rows of noisy errors and a newest row (first) of typical zero errors, for the tests to edit. */
+function residualRows(rows: number, horizon: number, seed: number): Float64Array[] {
+  const rand = rng(seed);
+  return Array.from({ length: rows }, (_, j) => Float64Array.from({ length: horizon }, () => (j ? gaussian(rand) : 0)));
+}
+
+describe('forecaster anomalies', () => {
+  const horizon = 24;
+  const origin = 1000;
+  const values = new Float64Array(origin + horizon).fill(7);
+
+  it('GIVEN one outlying error inside the newest row WHEN flagging THEN only that point is an anomaly', () => {
+    const rows = residualRows(60, horizon, 3);
+    rows[0]![10] = 40;
+    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => a.index), [origin + 10]);
+  });
+
+  it('GIVEN the newest errors all far above the others for at least the persistence span WHEN flagging THEN they are a level shift, not anomalies', () => {
+    const rows = residualRows(60, horizon, 4);
+    for (let h = horizon - 8; h < horizon; h++) rows[0]![h] = 40;
+    rows[0]![3] = -40;
+    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => a.index), [origin + 3]);
+  });
+
+  it('GIVEN a run at the end shorter than the persistence span WHEN flagging THEN it is still masked as anomalies', () => {
+    const rows = residualRows(60, horizon, 5);
+    for (let h = horizon - 3; h < horizon; h++) rows[0]![h] = 40;
+    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => a.index), [origin + 21, origin + 22, origin + 23]);
+  });
+
+  it('GIVEN a run at the end that changes side WHEN flagging THEN only its same-side tail counts towards a shift', () => {
+    const rows = residualRows(60, horizon, 6);
+    for (let h = horizon - 8; h < horizon - 2; h++) rows[0]![h] = -40;
+    rows[0]![horizon - 2] = 40;
+    rows[0]![horizon - 1] = 40;
+    assert.equal(flagAnomalies(rows, origin, values, horizon, 6).length, 8);
+  });
+
+  it('GIVEN a level jump between two daily refits WHEN forecasting a day ahead with a refitted model THEN it forecasts the new level', async () => {
+    const day = 288;
+    const s = generate({ length: 10 * day, stepMs: 300_000, seasons: { [day]: 30 }, noise: 3, seed: 21 });
+    // The last refit (at a whole day) is before the jump: only re-anchoring can see it, and the
+    // jump is newer than every calibration origin's horizon but the newest.
+    const at = 9 * day + 100;
+    const shifted = { ...s, values: Float64Array.from(s.values) };
+    for (let i = at - 16; i < at; i++) shifted.values[i] = s.values[i]! + 300;
+    const f = await forecast(shifted, { horizon: day, quantiles: [0.5], model: 'ets', at });
+    assert.deepEqual(f.anomalies, []);
+    const last = shifted.values[at - 1]!;
+    assert.ok(Math.abs(f.quantiles['0.5']![0]! - last) < 60, `median ${f.quantiles['0.5']![0]} should follow the new level near ${last}`);
+  });
+});
