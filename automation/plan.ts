@@ -244,6 +244,7 @@ function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast:
     pricePerHour: primary.placement.pricePerHour, suspendedPricePerHour: primary.placement.suspendedPricePerHour,
     stoppedPricePerHour: primary.placement.stoppedPricePerHour, penaltyPerVmHour: w.unservedPenaltyPerVmHour,
     configuredUtilization: w.targetUtilization,
+    poolHeld: holdsPool(primary, previousGeneration(ctx, w.name, primary.name)),
   });
   const demandNow = sizing.demandAtQ[0];
 
@@ -524,11 +525,16 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
     }
   }
   const owner = poolOwner;
-  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the resume latency and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's one-step spread is wider than the configured autoscaler headroom (${w.targetUtilization}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
-    qStar: round(qStarOf(w, owner)), demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms,
-    suspended: owner.suspended, stopped: owner.stopped, lastPoolProbability: round(sizing.pool.lastProbability), poolOffWideSpread: sizing.pool.spreadWiderThanHeadroom ? 1 : 0,
+  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
+    qStar: round(qStarOf(w, owner)), demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms, leadSteps: sizing.leadSteps, leadPath: sizing.leadPath,
+    suspended: owner.suspended, stopped: owner.stopped, lastPoolProbability: round(sizing.pool.lastProbability), poolOffWideSpread: sizing.pool.spreadWiderThanHeadroom ? 1 : 0, poolHeld: sizing.poolHeld ? 1 : 0,
     penaltyPerVmHour: w.unservedPenaltyPerVmHour, pricePerHour: owner.placement.pricePerHour, primaryCapVms, mode, targetUtilization: sizing.targetUtilization,
   }, owner.name);
+}
+
+/** The generation has pooled VMs, or the last plan asked for some (their fill boots are paid or under way). */
+function holdsPool(g: GenerationPlan, prev: GenerationPlan | undefined): boolean {
+  return g.suspended + g.stopped + (prev?.suspended ?? 0) + (prev?.stopped ?? 0) > 0;
 }
 
 function qStarOf(w: WorkloadConfig, g: GenerationPlan): number {

@@ -2,7 +2,8 @@
  * Sizing one serving generation from a forecast, by cost. Pure.
  *
  * - Running floor: the newsvendor quantile q* = penalty / (penalty + price) of demand, asked for
- *   early enough that a VM resumed from the pool is ready when the demand arrives, and held one
+ *   early enough that the VMs of a rise are ready when the demand arrives by the path they
+ *   actually take (resumed from the pool while it lasts, booted beyond it), and held one
  *   step of timing uncertainty ahead of a predicted rise. (A per-step
  *   served-demand constraint on top was tried and priced the fleet far above what the
  *   autoscaler and the pool need; the objective is checked by replay instead.)
@@ -13,8 +14,9 @@
  *   whichever nets more. This is where the
  *   seeds' tiers come from: a small pool when the upper quantiles are close to q*, a large one
  *   ahead of a predicted rise, none when demand is falling.
- * - No pool at all when the forecast's one-step spread is wider than the configured autoscaler
- *   headroom (see `spreadWiderThanHeadroom`).
+ * - No pool at all when the forecast's spread is wider than the configured autoscaler headroom
+ *   over the pool's window: every step of it to drop a held pool, any step of it to hold back a
+ *   new one (see `spreadWiderThanHeadroom`).
  */
 import type { LatencyConfig } from '../config-types';
 import type { ForecastStep } from './forecast-view';
@@ -34,6 +36,8 @@ export interface SizingInput {
   penaltyPerVmHour: number;
   /** The configured autoscaler target: the backstop never runs hotter than the forecast allows, nor cooler than this. */
   configuredUtilization: number;
+  /** The serving generation holds a standby pool now or was last planned with one (its fill boots are paid). */
+  poolHeld?: boolean;
 }
 
 export interface PoolChoice {
@@ -42,9 +46,11 @@ export interface PoolChoice {
   /** Probability the last kept pool VM is needed within the window (0 when no pool). */
   lastProbability: number;
   windowMs: number;
-  /** The pool was left empty because the spread is wider than the configured headroom. */
+  /** The pool was left empty because the spread over its window is wider than the configured headroom. */
   spreadWiderThanHeadroom: boolean;
 }
+
+export type LeadPath = 'resume' | 'start' | 'boot';
 
 export interface Sizing {
   stepTimesMs: number[];
@@ -57,7 +63,12 @@ export interface Sizing {
   /** Largest VM count the highest forecast quantile asks for within the pool window. */
   upperVms: number;
   pool: PoolChoice;
+  /** Steps ahead the floors are raised for the slowest path a forecast rise takes (`leadPath`). */
   leadSteps: number;
+  /** How the last VMs of a forecast rise arrive: resumed from the pool, started, or booted past it. */
+  leadPath: LeadPath;
+  /** The input's `poolHeld`: which side of the spread rule's band applied. */
+  poolHeld: boolean;
   /**
    * Autoscaler target for the serving generation: the smaller of median / q* and q* / highest
    * quantile of the next step's forecast, the headroom the workload's own calibrated errors ask
@@ -79,6 +90,20 @@ export function vmsFor(demand: number, capacityPerVm: number): number {
   return Math.max(0, Math.ceil(demand / capacityPerVm - 1e-9));
 }
 
+/** Steps ahead a floor is asked for so that a VM coming by a path of this latency serves the whole step, plus the timing step. */
+function leadStepsFor(latencySec: number, stepMs: number): number {
+  return Math.ceil((latencySec * 1000) / stepMs) + TIMING_STEPS;
+}
+
+/** Floor at each step: the largest need within `lead` steps after it. */
+function floorsAhead(need: readonly number[], lead: number): number[] {
+  return need.map((_, h) => {
+    let m = 0;
+    for (let k = h; k <= Math.min(need.length - 1, h + lead); k++) m = Math.max(m, need[k]);
+    return m;
+  });
+}
+
 export function sizeGeneration(input: SizingInput): Sizing {
   const { steps, stepMs, capacityPerVm, qStar, latencies } = input;
   const demandAtQ = steps.map((s) => quantileAt(s.points, qStar));
@@ -89,28 +114,16 @@ export function sizeGeneration(input: SizingInput): Sizing {
   // at step h may come a step early, and the first step of a rise is the one the reactive
   // autoscaler cannot see coming. (Measured on every bench trace: served up at every one, cost
   // up less than a running VM would buy; see the replay bench.)
-  const leadSteps = Math.ceil((latencies.resumeSec * 1000) / stepMs) + TIMING_STEPS;
-  const floors = need.map((_, h) => {
-    let m = 0;
-    for (let k = h; k <= Math.min(need.length - 1, h + leadSteps); k++) m = Math.max(m, need[k]);
-    return m;
-  });
-  const floorNow = floors[0];
-  const windowMs = input.tickMs + latencies.bootSec * 1000 + leadSteps * stepMs;
+  const resumeLead = leadStepsFor(latencies.resumeSec, stepMs);
+  const resumeFloors = floorsAhead(need, resumeLead);
+  // The pool is sized against the floor a full pool would allow (its window is the resume path's).
+  const poolFloorNow = resumeFloors[0];
+  const windowMs = input.tickMs + latencies.bootSec * 1000 + resumeLead * stepMs;
   const windowSteps = Math.max(1, Math.min(steps.length, Math.ceil(windowMs / stepMs)));
-  let upperVms = floorNow;
-  for (let h = 0; h < windowSteps; h++) {
-    const pts = steps[h].points;
-    upperVms = Math.max(upperVms, vmsFor(pts.values[pts.values.length - 1], capacityPerVm));
-  }
-  const first = steps[0].points;
-  const median = quantileAt(first, 0.5);
-  const top = first.values[first.values.length - 1];
   // Headroom for the wider side of the workload's calibrated spread around q*: the body
   // (median to q*) or the tail (q* to the highest level). A bursty workload's tail is the wider
   // one, and a surprise there is what the backstop is for.
-  const bodyRatio = median / demandAtQ[0];
-  const ratio = demandAtQ[0] > 0 ? (top > 0 ? Math.min(bodyRatio, demandAtQ[0] / top) : bodyRatio) : input.configuredUtilization;
+  const ratio = headroomRatio(steps[0].points, qStar, input.configuredUtilization);
   const targetUtilization = Math.min(1, Math.max(input.configuredUtilization, Math.round(ratio * 100) / 100));
   // A pool VM turns the boot after a rise the autoscaler has seen into a resume, so it pays only
   // when demand one step after a call is still up. When the workload's own calibrated spread one
@@ -122,11 +135,58 @@ export function sizeGeneration(input: SizingInput): Sizing {
   // stays out of the pool. (Replay bench: on every trace where this changes the plan, the cost
   // saved exceeds the penalty, at the workload's own penalty per VM-hour, of the demand it
   // leaves unserved; the pool was buying served demand at several times that penalty.)
-  const spreadWiderThanHeadroom = ratio < input.configuredUtilization;
+  // The switch has a band rather than an edge at one step's ratio, taken from the pool's own
+  // window: a pool not held is started only when every step of the window is within the
+  // headroom, since its fill boots are paid up front and wasted if the spread widens before the
+  // window is over; a held pool (fill already paid) is dropped only when every step of the
+  // window is wider, since dropping it and refilling at the next narrow step pays the fill again.
+  // (Replay bench: pool on/off churn down on every trace where the rule binds, cost down there.)
+  let narrowest = ratio;
+  let widest = ratio;
+  for (let h = 1; h < windowSteps; h++) {
+    const r = headroomRatio(steps[h].points, qStar, input.configuredUtilization);
+    narrowest = Math.max(narrowest, r);
+    widest = Math.min(widest, r);
+  }
+  const spreadWiderThanHeadroom = (input.poolHeld ? narrowest : widest) < input.configuredUtilization;
   const pool = spreadWiderThanHeadroom
     ? { suspended: 0, stopped: 0, lastProbability: 0, windowMs, spreadWiderThanHeadroom }
-    : choosePool(input, floorNow, windowSteps, windowMs, targetUtilization);
-  return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, floorNow, upperVms, pool, leadSteps, targetUtilization };
+    : choosePool(input, poolFloorNow, windowSteps, windowMs, targetUtilization);
+  // A floor rise takes pool VMs first (suspended, then stopped) and creates new VMs for the
+  // rest (SCALE_OUT_POOL), so only the first `suspended` VMs of a rise come in a resume; the
+  // next `stopped` take a start and any beyond the pool a boot, and must be asked that much
+  // earlier. With no pool every VM of a rise boots.
+  const startLead = leadStepsFor(latencies.startSec, stepMs);
+  const bootLead = leadStepsFor(latencies.bootSec, stepMs);
+  const startFloors = floorsAhead(need, startLead);
+  const bootFloors = floorsAhead(need, bootLead);
+  const floors = resumeFloors.map((f, h) =>
+    Math.max(f, startFloors[h] - pool.suspended, bootFloors[h] - pool.suspended - pool.stopped));
+  // The slowest path that sets some floor, for the decision to name.
+  let leadPath: LeadPath = 'resume';
+  for (let h = 0; h < floors.length; h++) {
+    if (floors[h] === resumeFloors[h]) continue;
+    if (floors[h] > startFloors[h] - pool.suspended) { leadPath = 'boot'; break; }
+    leadPath = 'start';
+  }
+  const leadSteps = leadPath === 'boot' ? bootLead : leadPath === 'start' ? startLead : resumeLead;
+  const floorNow = floors[0];
+  let upperVms = floorNow;
+  for (let h = 0; h < windowSteps; h++) {
+    const pts = steps[h].points;
+    upperVms = Math.max(upperVms, vmsFor(pts.values[pts.values.length - 1], capacityPerVm));
+  }
+  return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, floorNow, upperVms, pool, leadSteps, leadPath, poolHeld: input.poolHeld ?? false, targetUtilization };
+}
+
+/** min(median / q*, q* / top level) of one step's forecast: the headroom its spread asks for. */
+function headroomRatio(points: ForecastStep['points'], qStar: number, fallback: number): number {
+  const atQ = quantileAt(points, qStar);
+  if (!(atQ > 0)) return fallback;
+  const median = quantileAt(points, 0.5);
+  const top = points.values[points.values.length - 1];
+  const bodyRatio = median / atQ;
+  return top > 0 ? Math.min(bodyRatio, atQ / top) : bodyRatio;
 }
 
 function choosePool(input: SizingInput, floorNow: number, windowSteps: number, windowMs: number, targetUtilization: number): PoolChoice {

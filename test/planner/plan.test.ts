@@ -56,7 +56,36 @@ describe('planFleet: sizing by cost', () => {
       pricePerHour: 1, suspendedPricePerHour: 0.08, stoppedPricePerHour: 0.04, penaltyPerVmHour: 19, configuredUtilization: 0.6,
     });
     assert.equal(sizing.leadSteps, 2);
+    assert.equal(sizing.leadPath, 'resume');
     assert.deepEqual(sizing.floors.slice(6, 12), [11, 11, 22, 22, 22, 22]);
+  });
+
+  const sizeAtOneMinute = (median: (h: number) => number, spread: number) => {
+    const w = workload();
+    const view = viewForecast('web', forecastOf(median, { spread }), T0, 30 * 60_000, []);
+    assert.ok(view.ok);
+    return sizeGeneration({
+      steps: view.steps, stepMs: view.stepMs, capacityPerVm: 10, qStar: 0.95, latencies: w.latencies, tickMs: 15 * 60_000,
+      pricePerHour: 1, suspendedPricePerHour: 0.08, stoppedPricePerHour: 0.04, penaltyPerVmHour: 19, configuredUtilization: 0.6,
+    });
+  };
+
+  it('GIVEN no pool (spread wider than the headroom) and a rise at step 10 at 1-minute steps WHEN sizing THEN the floor is raised from step 5: the rise is met by new VMs, four steps of boot plus one of timing', () => {
+    const sizing = sizeAtOneMinute((h) => (h < 10 ? 100 : 200), 0.4);
+    assert.equal(sizing.pool.suspended + sizing.pool.stopped, 0);
+    assert.equal(sizing.leadSteps, 5);
+    assert.equal(sizing.leadPath, 'boot');
+    // q0.95 = 1.8 x median: 18 VMs before the rise, 36 after.
+    assert.deepEqual(sizing.floors.slice(3, 11), [18, 18, 36, 36, 36, 36, 36, 36]);
+  });
+
+  it('GIVEN a rise larger than the pool at 1-minute steps WHEN sizing THEN the VMs beyond the pool are asked a boot ahead and the pool\'s share a resume ahead', () => {
+    const sizing = sizeAtOneMinute((h) => (h < 10 ? 100 : 1000), 0.05);
+    const pool = sizing.pool.suspended;
+    assert.ok(pool > 0 && sizing.pool.stopped === 0, `pool ${pool}+${sizing.pool.stopped}`);
+    assert.ok(pool < 110 - 11, `the pool (${pool}) must be smaller than the rise for this test`);
+    assert.equal(sizing.leadPath, 'boot');
+    assert.deepEqual(sizing.floors.slice(4, 10), [11, 110 - pool, 110 - pool, 110 - pool, 110, 110]);
   });
 
   it('GIVEN the same forecast WHEN a running VM (the pool refill boot) gets dearer THEN the pool shrinks, because every autoscaler call on a pool VM costs a boot', () => {
@@ -102,13 +131,64 @@ describe('planFleet: sizing by cost', () => {
     assert.ok(within.pool.suspended + within.pool.stopped > 0, `pool ${within.pool.suspended}+${within.pool.stopped}`);
   });
 
-  it('GIVEN a one-step spread wider than the configured headroom WHEN planning THEN the plan has no pool and the decision says why', () => {
+  /** 1-minute forecast rising from 100 to 200 at step 10, with the relative spread `spreadAt(h)` at step h. */
+  const spreadForecast = (spreadAt: (h: number) => number) => {
+    const f = forecastOf((h) => (h < 10 ? 100 : 200));
+    const bump: Record<string, number> = { '0.5': 0, '0.9': 1, '0.95': 2, '0.99': 4 };
+    for (const level of Object.keys(f.quantiles)) f.quantiles[level] = f.quantiles['0.5'].map((m, h) => m * (1 + bump[level] * spreadAt(h)));
+    return f;
+  };
+  const sizeWith = (spreadAt: (h: number) => number, poolHeld: boolean) => {
+    const w = workload();
+    const view = viewForecast('web', spreadForecast(spreadAt), T0, 30 * 60_000, []);
+    assert.ok(view.ok);
+    return sizeGeneration({
+      steps: view.steps, stepMs: view.stepMs, capacityPerVm: 10, qStar: 0.95, latencies: w.latencies, tickMs: 15 * 60_000,
+      pricePerHour: 1, suspendedPricePerHour: 0.08, stoppedPricePerHour: 0.04, penaltyPerVmHour: 19, configuredUtilization: 0.6, poolHeld,
+    });
+  };
+  const poolOf = (s: ReturnType<typeof sizeWith>) => s.pool.suspended + s.pool.stopped;
+  // spread 0.05 -> headroom ratio 0.91 (within 0.6); spread 0.4 -> 0.56 (wider). The pool window is 21 one-minute steps.
+
+  it('GIVEN a spread within the headroom now but wider later in the pool window WHEN no pool is held THEN none is started, and WHEN one is held THEN it is kept', () => {
+    const spreadAt = (h: number) => (h < 5 ? 0.05 : 0.4);
+    const fresh = sizeWith(spreadAt, false);
+    assert.equal(fresh.pool.spreadWiderThanHeadroom, true);
+    assert.equal(poolOf(fresh), 0);
+    const held = sizeWith(spreadAt, true);
+    assert.equal(held.pool.spreadWiderThanHeadroom, false);
+    assert.ok(poolOf(held) > 0, `pool ${held.pool.suspended}+${held.pool.stopped}`);
+  });
+
+  it('GIVEN a spread wider than the headroom now but within it later in the pool window WHEN a pool is held THEN it is kept, and WHEN none is held THEN none is started', () => {
+    const spreadAt = (h: number) => (h < 3 ? 0.4 : 0.05);
+    assert.ok(poolOf(sizeWith(spreadAt, true)) > 0);
+    assert.equal(sizeWith(spreadAt, false).pool.spreadWiderThanHeadroom, true);
+    assert.equal(poolOf(sizeWith(spreadAt, false)), 0);
+  });
+
+  it('GIVEN a spread wider than the headroom over the whole pool window WHEN a pool is held THEN it is dropped', () => {
+    const held = sizeWith(() => 0.4, true);
+    assert.equal(held.pool.spreadWiderThanHeadroom, true);
+    assert.equal(poolOf(held), 0);
+  });
+
+  it('GIVEN the fleet holds a pool and the spread widens only late in the window WHEN planning THEN the plan keeps a pool', () => {
+    const f = spreadForecast((h) => (h < 5 ? 0.05 : 0.4));
+    const fresh = planFleet(input({ forecasts: { web: f } }));
+    assert.equal(genNamed(fresh.plan, 'web-g1')!.suspended + genNamed(fresh.plan, 'web-g1')!.stopped, 0);
+    const held = planFleet(input({ forecasts: { web: f }, state: state([gen({ name: 'web-g1', suspended: 3 })]) }));
+    const g = genNamed(held.plan, 'web-g1')!;
+    assert.ok(g.suspended + g.stopped > 0, `pool ${g.suspended}+${g.stopped}`);
+  });
+
+  it('GIVEN a spread wider than the configured headroom WHEN planning THEN the plan has no pool and the decision says why', () => {
     const r = planFleet(input({ forecasts: { web: forecastOf((h) => (h < 10 ? 100 : 200), { spread: 0.4 }) } }));
     const g = genNamed(r.plan, 'web-g1')!;
     assert.equal(g.suspended + g.stopped, 0);
     const size = r.decisions.find((d) => d.code === 'size.floor')!;
     assert.equal(size.numbers.poolOffWideSpread, 1);
-    assert.match(size.message, /no pool: the forecast's one-step spread is wider than the configured autoscaler headroom/);
+    assert.match(size.message, /no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom/);
   });
 
   it('GIVEN an event tripling demand over a window WHEN planning THEN the floors inside it triple', () => {

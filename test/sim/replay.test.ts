@@ -19,7 +19,7 @@ function dailySeries(days: number, stepMs = MIN): Series {
  * Seasonal-naive forecasts with a fixed relative spread: what a calibrated forecaster would give
  * on this demand. It also checks it is never shown a row at or after its origin.
  */
-function seasonalNaive(spy?: { calls: number }): ForecasterFactory {
+function seasonalNaive(spy?: { calls: number }, spread = 0.03): ForecasterFactory {
   return ({ stepMs, horizon, quantiles, startMs }) => ({
     observe(values: Float64Array, upTo: number): QuantileForecast {
       for (let i = upTo; i < values.length; i++) assert.ok(Number.isNaN(values[i]), `row ${i} >= origin ${upTo} was visible`);
@@ -31,7 +31,7 @@ function seasonalNaive(spy?: { calls: number }): ForecasterFactory {
       };
       const z: Record<string, number> = { '0.5': 0, '0.9': 1.28, '0.95': 1.645, '0.99': 2.33 };
       const q: Record<string, number[]> = {};
-      for (const l of quantiles) q[String(l)] = Array.from({ length: horizon }, (_, h) => base(h) * (1 + 0.03 * (z[String(l)] ?? 0)));
+      for (const l of quantiles) q[String(l)] = Array.from({ length: horizon }, (_, h) => base(h) * (1 + spread * (z[String(l)] ?? 0)));
       return { model: 'seasonal-naive-test', stepMs, origin: upTo, originTime: new Date(startMs + upTo * stepMs).toISOString(), horizon, quantiles: q };
     },
   });
@@ -63,6 +63,23 @@ describe('replay', () => {
     assert.ok(mine.decisions.some((d) => d.code === 'size.floor'));
     // served is rounded to 6 decimals in the steps.
     assert.ok(mine.steps.every((s) => s.served <= s.demand + 1e-6));
+  });
+
+  it('GIVEN 1-minute steps, a daily step rise and forecasts too wide for a pool WHEN replaying shadowscale THEN the new VMs are asked a boot ahead and the rise is served in full', () => {
+    // 100 until 12:02 each day, 300 until 18:00, then 100 again: the rise is known from yesterday.
+    // (12:02, not 12:00: schedules last at least 5 minutes, and one ending at the rise would hide the lead.)
+    const n = 3 * 1440;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = i % 1440 >= 722 && i % 1440 < 1080 ? 300 : 100;
+    const steps: Series = { name: 'generated-step', startMs: START, stepMs: MIN, values };
+    // Relative spread 0.5: median / q0.95 = 0.55, under the configured headroom 0.6, so no pool.
+    const r = replay(steps, { controller: 'shadowscale', capacityPerVm: cap, forecaster: seasonalNaive(undefined, 0.5) });
+    const sizes = r.decisions.filter((d) => d.code === 'size.floor');
+    assert.ok(sizes.length > 0 && sizes.every((d) => d.numbers.suspended === 0 && d.numbers.stopped === 0), 'no pool');
+    const rises = r.steps.filter((s, i) => i >= Number(r.summary.warmupSteps) && s.demand === 300 && r.steps[i - 1].demand === 100);
+    assert.equal(rises.length, 2);
+    for (const s of rises) assert.equal(s.served, 300, `served ${s.served} at ${s.t}`);
+    assert.equal(r.summary.shortSteps, 0);
   });
 
   it('GIVEN a summary WHEN replaying THEN it counts the scored steps and the warm-up', () => {
