@@ -19,7 +19,7 @@
 import { ShadowscaleError, inputError } from '../automation/errors';
 import { flagAnomalies, type Anomaly } from './anomalies';
 import { buildPools, calibratedQuantiles, type ResidualMatrix } from './calibration';
-import { crossCalibratedScore, pickBest } from './select';
+import { clearlyLower, crossCalibratedScores, meanScore, pickBest } from './select';
 import { BASELINE_MODEL, DEFAULT_MODELS, MODEL_FACTORIES, buildModel, type Model, type ModelContext } from './models';
 import { detectPeriods } from './seasonality';
 import { fillGapsForModel } from './series';
@@ -201,14 +201,14 @@ export function ensembleForecaster(members: Forecaster[], horizon: number): Fore
 /**
  * A selection score comes from a few days of overlapping calibration origins, so a single model
  * that wins there by a small margin often loses out of sample, where the combination does not
- * gamble on one model: the ensemble is kept unless a single model scores clearly better.
+ * gamble on one model: the ensemble is kept unless a single model scores lower beyond the noise
+ * of the comparison (clearlyLower, batches of origins one horizon long).
  */
-const ENSEMBLE_MARGIN = 0.05;
-
-function preferEnsemble<T extends { f: Forecaster; score: number }>(evaluated: T[]): T {
+function preferEnsemble<T extends { f: Forecaster; score: number; scores: Float64Array }>(evaluated: T[], batch: number): T {
   const best = pickBest(evaluated);
   const ensemble = evaluated.find((e) => e.f.name === ENSEMBLE_MODEL);
-  return ensemble && ensemble.score <= (1 + ENSEMBLE_MARGIN) * best.score ? ensemble : best;
+  if (!ensemble || best === ensemble) return best;
+  return clearlyLower(best.scores, ensemble.scores, batch) ? best : ensemble;
 }
 
 function meanResiduals(rows: ResidualMatrix[]): ResidualMatrix {
@@ -272,28 +272,32 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   const nonNegative = isNonNegative(values, K);
   const scoreLevels = [...new Set([...opts.quantiles, 0.5])];
 
-  const evaluated: { f: Forecaster; residuals: ResidualMatrix; score: number }[] = [];
+  const evaluated: { f: Forecaster; residuals: ResidualMatrix; score: number; scores: Float64Array }[] = [];
+  const noScores = new Float64Array(0);
   for (const name of names) {
     const model = buildModel(name, ctx);
     if (!model || model.minPoints > minTrain) continue;
     const f = makeForecaster(name, model, values, ctx, horizon, spacing, minTrain, cache);
     const residuals = residualsAt(f, values, origins, horizon);
-    const score = origins.length >= MIN_CALIBRATION_ORIGINS ? crossCalibratedScore(residuals, horizon, scoreLevels) : Infinity;
-    evaluated.push({ f, residuals, score });
+    const scores = origins.length >= MIN_CALIBRATION_ORIGINS ? crossCalibratedScores(residuals, horizon, scoreLevels) : noScores;
+    evaluated.push({ f, residuals, score: meanScore(scores), scores });
   }
   if (!evaluated.length) {
     // A forced model that does not apply (e.g. mstl with no season) falls back to the baseline.
     const model = buildModel(BASELINE_MODEL, ctx)!;
     const f = makeForecaster(BASELINE_MODEL, model, values, ctx, horizon, spacing, minTrain, cache);
-    evaluated.push({ f, residuals: residualsAt(f, values, origins, horizon), score: Infinity });
+    evaluated.push({ f, residuals: residualsAt(f, values, origins, horizon), score: Infinity, scores: noScores });
   }
   const trusted = evaluated.filter((e) => Number.isFinite(e.score)).sort((a, b) => a.score - b.score);
   if (!opts.model && trusted.length >= 2) {
     const members = trusted.slice(0, ENSEMBLE_SIZE);
     const residuals = meanResiduals(members.map((m) => m.residuals));
-    evaluated.push({ f: ensembleForecaster(members.map((m) => m.f), horizon), residuals, score: crossCalibratedScore(residuals, horizon, scoreLevels) });
+    const scores = crossCalibratedScores(residuals, horizon, scoreLevels);
+    evaluated.push({ f: ensembleForecaster(members.map((m) => m.f), horizon), residuals, score: meanScore(scores), scores });
   }
-  const best = preferEnsemble(evaluated);
+  // Origins whose horizons overlap make one batch of the significance test.
+  const stride = origins.length > 1 ? origins[0]! - origins[1]! : 1;
+  const best = preferEnsemble(evaluated, Math.ceil(horizon / stride));
 
   // A shift that has filled the re-anchoring window is the level now, not an outlier to mask.
   const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon, anchorWindow(horizon)) : [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { forecast } from '../../forecaster';
 import { ENSEMBLE_MODEL, ensembleForecaster, type Forecaster } from '../../forecaster/engine';
 import { seasonalMedian } from '../../forecaster/models/seasonal-naive';
+import { clearlyLower } from '../../forecaster/select';
 import { generate, HOUR } from './helpers';
 
 /** A stand-in member that forecasts a constant and records what it was rebound to. */
@@ -57,5 +58,34 @@ describe('forecaster seasonal median and ensemble', () => {
     const f = await forecast(s, { horizon: 12, quantiles: [0.5, 0.95], model: 'seasonal-median' });
     assert.equal(f.model, 'seasonal-median');
     assert.deepEqual(Object.keys(f.selection ?? {}), ['seasonal-median']);
+  });
+});
+
+describe('forecaster selection: a single model over the ensemble only beyond the noise', () => {
+  const scores = (values: number[]) => Float64Array.from(values);
+
+  it('GIVEN a single model lower on every batch of origins WHEN compared THEN it is clearly lower', () => {
+    const ensemble = scores(Array.from({ length: 24 }, (_, i) => 10 + (i % 3)));
+    const single = scores([...ensemble].map((v) => v - 2));
+    assert.equal(clearlyLower(single, ensemble, 4), true);
+  });
+
+  it('GIVEN a lower mean carried by one batch of overlapping origins WHEN compared THEN it is not clearly lower', () => {
+    // One horizon's worth of origins (one batch) much better, the rest slightly worse: a lucky
+    // stretch, not evidence.
+    const ensemble = scores(Array.from({ length: 24 }, () => 10));
+    const single = scores(Array.from({ length: 24 }, (_, i) => (i < 4 ? 0 : 10.5)));
+    assert.ok(single.reduce((s, v) => s + v, 0) < ensemble.reduce((s, v) => s + v, 0), 'the single model has the lower mean');
+    assert.equal(clearlyLower(single, ensemble, 4), false);
+  });
+
+  it('GIVEN fewer origins than two batches WHEN compared THEN there is no evidence either way (the ensemble stays)', () => {
+    assert.equal(clearlyLower(scores([1, 1, 1]), scores([5, 5, 5]), 3), false);
+  });
+
+  it('GIVEN origins with nothing to score WHEN compared THEN they are left out of the difference', () => {
+    const ensemble = scores([NaN, ...Array.from({ length: 12 }, (_, i) => 10 + (i % 2))]);
+    const single = scores([0, ...Array.from({ length: 12 }, (_, i) => 8 + (i % 2))]);
+    assert.equal(clearlyLower(single, ensemble, 3), true);
   });
 });
