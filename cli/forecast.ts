@@ -72,8 +72,14 @@ export async function runForecast(flags: ForecastFlags, out: NodeJS.WritableStre
     out.write(`model ${result.model}, step ${formatDuration(series.stepMs)}, origin row ${result.origin} (${result.originTime})\n`);
     out.write(`${quantileTable(times, result.quantiles)}\n`);
   }
-  if (result.anomalies.length) {
-    err.write(`forecast: ${result.anomalies.length} recent point(s) outside the 0.99 interval, treated as gaps: ${result.anomalies.slice(0, 5).map((a) => `row ${a.index} (${a.time}) = ${a.value}`).join(', ')}${result.anomalies.length > 5 ? ', ...' : ''}\n`);
+  const outliers = result.anomalies.filter((a) => !a.levelShift);
+  const shift = result.anomalies.filter((a) => a.levelShift);
+  const rows = (xs: typeof outliers) => `${xs.slice(0, 5).map((a) => `row ${a.index} (${a.time}) = ${a.value}`).join(', ')}${xs.length > 5 ? ', ...' : ''}`;
+  if (shift.length) {
+    err.write(`forecast: the last ${shift.length} point(s) are outside the 0.99 interval on one side, a level shift taken as the new level: from ${rows(shift.slice(0, 1))}\n`);
+  }
+  if (outliers.length) {
+    err.write(`forecast: ${outliers.length} recent point(s) outside the 0.99 interval, treated as gaps: ${rows(outliers)}\n`);
   }
 }
 

@@ -3,8 +3,9 @@
  * them, calibrated on the model's other errors. Pure. The engine treats them as gaps when it fits.
  *
  * A run of such points on one side that lasts up to the origin is a level shift, not an outlier,
- * once it is long enough to be the recent level: masking it would leave the model nothing
- * recent to anchor on, and it would keep forecasting the level the series has left.
+ * once it is long enough to be the recent level: it is reported as one but not masked, since
+ * masking it would leave the model nothing recent to anchor on, and it would keep forecasting
+ * the level the series has left.
  */
 import { buildPools, conformalQuantile, type ResidualMatrix } from './calibration';
 
@@ -12,6 +13,8 @@ export interface Anomaly {
   /** Grid index of the point. */
   index: number;
   value: number;
+  /** Part of a shift that has become the recent level: reported, kept in the fit. */
+  levelShift: boolean;
 }
 
 const LOWER = 0.005;
@@ -32,10 +35,12 @@ export function flagAnomalies(residuals: ResidualMatrix, origin: number, values:
     const e = recent[h]!;
     if (Number.isNaN(e) || !pools[h]!.length) continue;
     if (e < conformalQuantile(pools[h]!, LOWER) || e > conformalQuantile(pools[h]!, UPPER)) {
-      out.push({ index: origin + h, value: values[origin + h]! });
+      out.push({ index: origin + h, value: values[origin + h]!, levelShift: false });
     }
   }
-  return out.slice(0, out.length - trailingShift(out, recent, origin, horizon, persistSteps));
+  const shift = trailingShift(out, recent, origin, horizon, persistSteps);
+  for (let i = out.length - shift; i < out.length; i++) out[i]!.levelShift = true;
+  return out;
 }
 
 /** Length of the run of flagged points on one side that ends at the last lead, when it lasts

@@ -304,10 +304,11 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
 
   const calibrate = (e: (typeof evaluated)[number]): CandidateResult => {
     let f = e.f;
-    if (e === best && anomalies.length) {
+    const outliers = anomalies.filter((a) => !a.levelShift);
+    if (e === best && outliers.length) {
       // Anomalies stay out of the fit and of the re-anchoring: they are gaps for the model.
       const masked = Float64Array.from(values.subarray(0, K));
-      for (const a of anomalies) masked[a.index] = NaN;
+      for (const a of outliers) masked[a.index] = NaN;
       f = f.rebind(values, masked);
     }
     const point = f.at(K);

@@ -24,7 +24,8 @@ export interface ForecastResult extends QuantileForecast {
   /** Per candidate model: its selection score (mean pinball on the calibration origins). */
   selection?: Record<string, { score: number; calibrationOrigins: number }>;
   /** Recent actuals outside the 0.99 interval; they were treated as gaps for fitting. */
-  anomalies: { index: number; time: string; value: number }[];
+  /** Recent points outside the 0.99 interval; `levelShift` ones are the new level and stay in the fit, the others are treated as gaps. */
+  anomalies: { index: number; time: string; value: number; levelShift: boolean }[];
   /** Grid index where the data the model was fitted on ends (exclusive). */
   trainEnd: number;
 }
@@ -76,7 +77,7 @@ export async function forecast(series: Series, opts: ForecastOptions & { at?: nu
     horizon: opts.horizon,
     quantiles: result.selected.quantiles,
     selection: Object.fromEntries(result.candidates.map((c) => [c.model, { score: c.selectionScore, calibrationOrigins: c.calibrationOrigins }])),
-    anomalies: result.anomalies.map((a) => ({ index: a.index, time: timeAt(series, a.index), value: a.value })),
+    anomalies: result.anomalies.map((a) => ({ index: a.index, time: timeAt(series, a.index), value: a.value, levelShift: a.levelShift })),
     trainEnd: result.selected.trainEnd,
   };
   if (opts.events?.length) applyEvents(out, series.startMs, opts.events);

@@ -17,20 +17,22 @@ describe('forecaster anomalies', () => {
   it('GIVEN one outlying error inside the newest row WHEN flagging THEN only that point is an anomaly', () => {
     const rows = residualRows(60, horizon, 3);
     rows[0]![10] = 40;
-    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => a.index), [origin + 10]);
+    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => [a.index, a.levelShift]), [[origin + 10, false]]);
   });
 
-  it('GIVEN the newest errors all far above the others for at least the persistence span WHEN flagging THEN they are a level shift, not anomalies', () => {
+  it('GIVEN the newest errors all far above the others for at least the persistence span WHEN flagging THEN they are reported as a level shift, the earlier outlier as an outlier', () => {
     const rows = residualRows(60, horizon, 4);
     for (let h = horizon - 8; h < horizon; h++) rows[0]![h] = 40;
     rows[0]![3] = -40;
-    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => a.index), [origin + 3]);
+    const flagged = flagAnomalies(rows, origin, values, horizon, 6);
+    assert.deepEqual(flagged.filter((a) => !a.levelShift).map((a) => a.index), [origin + 3]);
+    assert.deepEqual(flagged.filter((a) => a.levelShift).map((a) => a.index), Array.from({ length: 8 }, (_, i) => origin + horizon - 8 + i));
   });
 
   it('GIVEN a run at the end shorter than the persistence span WHEN flagging THEN it is still masked as anomalies', () => {
     const rows = residualRows(60, horizon, 5);
     for (let h = horizon - 3; h < horizon; h++) rows[0]![h] = 40;
-    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => a.index), [origin + 21, origin + 22, origin + 23]);
+    assert.deepEqual(flagAnomalies(rows, origin, values, horizon, 6).map((a) => [a.index, a.levelShift]), [[origin + 21, false], [origin + 22, false], [origin + 23, false]]);
   });
 
   it('GIVEN a run at the end that changes side WHEN flagging THEN only its same-side tail counts towards a shift', () => {
@@ -38,7 +40,7 @@ describe('forecaster anomalies', () => {
     for (let h = horizon - 8; h < horizon - 2; h++) rows[0]![h] = -40;
     rows[0]![horizon - 2] = 40;
     rows[0]![horizon - 1] = 40;
-    assert.equal(flagAnomalies(rows, origin, values, horizon, 6).length, 8);
+    assert.equal(flagAnomalies(rows, origin, values, horizon, 6).filter((a) => !a.levelShift).length, 8);
   });
 
   it('GIVEN a level jump between two daily refits WHEN forecasting a day ahead with a refitted model THEN it forecasts the new level', async () => {
@@ -50,7 +52,7 @@ describe('forecaster anomalies', () => {
     const shifted = { ...s, values: Float64Array.from(s.values) };
     for (let i = at - 16; i < at; i++) shifted.values[i] = s.values[i]! + 300;
     const f = await forecast(shifted, { horizon: day, quantiles: [0.5], model: 'ets', at });
-    assert.deepEqual(f.anomalies, []);
+    assert.ok(f.anomalies.length > 0 && f.anomalies.every((a) => a.levelShift), 'the shift is reported as a level shift, nothing masked');
     const last = shifted.values[at - 1]!;
     assert.ok(Math.abs(f.quantiles['0.5']![0]! - last) < 60, `median ${f.quantiles['0.5']![0]} should follow the new level near ${last}`);
   });
