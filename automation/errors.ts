@@ -55,6 +55,13 @@ export function isRetryable(err: unknown): boolean {
   return false;
 }
 
+/** The kind of any error: ours carry one; an abort is a cancellation; others by retryability. */
+export function errorKindOf(err: unknown): ErrorKind {
+  if (err instanceof ShadowscaleError) return err.kind;
+  if (err && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError') return 'cancelled';
+  return isRetryable(err) ? 'transient' : 'internal';
+}
+
 /** A message fit for a terminal: our errors as they are, others with their class. */
 export function describeError(err: unknown): string {
   if (err instanceof ShadowscaleError) return err.message;

@@ -87,9 +87,12 @@ export interface MigObservation {
   running: number;
   suspended: number;
   stopped: number;
-  /** Running VMs passing their health checks (without a health check: running, nothing pending). */
+  /** Running VMs with no action pending whose health checks all pass (without a check: pending nothing). */
   healthyRunning: number;
-  healthy: boolean;
+  /** Running VMs with no action pending that fail a health check. */
+  failingRunning: number;
+  /** The group no longer exists. */
+  gone: boolean;
 }
 
 /**

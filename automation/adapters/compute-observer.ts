@@ -1,7 +1,8 @@
 /**
  * The live state of a generation's managed instance group, read with the Compute API
  * (`instanceGroupManagers.listManagedInstances`, zonal or regional by the self link). Only this
- * file talks to Compute; the summary of the instances is a pure function.
+ * file talks to Compute; summarising the instances is a pure function (health is judged in
+ * automation/mig-health.ts).
  */
 import { InstanceGroupManagersClient, RegionInstanceGroupManagersClient, type protos } from '@google-cloud/compute';
 import { ShadowscaleError } from '../errors';
@@ -29,58 +30,88 @@ export function parseMigSelfLink(selfLink: string): MigLocation {
 
 const SUSPENDED = new Set(['SUSPENDED', 'SUSPENDING']);
 const STOPPED = new Set(['TERMINATED', 'STOPPING', 'STOPPED']);
-const FAILING = new Set(['UNHEALTHY', 'TIMEOUT', 'DRAINING']);
+const FAILING = new Set(['UNHEALTHY', 'TIMEOUT']);
 
 /**
- * Counts a group's instances by status. A running VM is healthy when every health check it has
- * reports HEALTHY, or, with no health check attached, when the MIG has no action pending on it.
- * The group is healthy when at least half its running VMs are (and at least one): one bad VM is
- * the autohealer's job, most of them failing is a failover. A group with no running VM (a
- * standby pool) has nothing failing and counts as healthy, so a failover may resume it.
+ * Counts a group's instances by status, and its running VMs by what their health checks say.
+ * A running VM the MIG is still acting on (creating, resuming, verifying) or whose checks have no
+ * verdict yet (UNKNOWN, or DRAINING) is settling: it counts neither for nor against the group,
+ * so a scale-out or a pool resume never looks like a failure. Without a health check, a running
+ * VM with no action pending passes.
  */
 export function summarizeManagedInstances(instances: readonly ManagedInstance[]): MigObservation {
-  let running = 0;
-  let suspended = 0;
-  let stopped = 0;
-  let healthyRunning = 0;
+  const out: MigObservation = { running: 0, suspended: 0, stopped: 0, healthyRunning: 0, failingRunning: 0, gone: false };
   for (const i of instances) {
     const status = String(i.instanceStatus ?? '');
-    if (SUSPENDED.has(status)) suspended++;
-    else if (STOPPED.has(status)) stopped++;
+    if (SUSPENDED.has(status)) out.suspended++;
+    else if (STOPPED.has(status)) out.stopped++;
     else if (status === 'RUNNING') {
-      running++;
-      const checks = i.instanceHealth ?? [];
-      const ok = checks.length
-        ? checks.every((h) => String(h.detailedHealthState ?? '') === 'HEALTHY')
-        : String(i.currentAction ?? 'NONE') === 'NONE';
-      if (ok && !checks.some((h) => FAILING.has(String(h.detailedHealthState ?? '')))) healthyRunning++;
+      out.running++;
+      if (String(i.currentAction ?? 'NONE') !== 'NONE') continue;
+      const states = (i.instanceHealth ?? []).map((h) => String(h.detailedHealthState ?? 'UNKNOWN'));
+      if (states.some((s) => FAILING.has(s))) out.failingRunning++;
+      else if (states.every((s) => s === 'HEALTHY')) out.healthyRunning++;
     }
   }
-  const healthy = running === 0 || (healthyRunning >= 1 && 2 * healthyRunning >= running);
-  return { running, suspended, stopped, healthyRunning, healthy };
+  return out;
 }
+
+/** What a group that no longer exists looks like: nothing in it. */
+export const GONE: MigObservation = { running: 0, suspended: 0, stopped: 0, healthyRunning: 0, failingRunning: 0, gone: true };
 
 export interface ComputeObserverOptions {
   /** Passed to the Compute clients (tests: apiEndpoint, port, protocol, fallback, authClient). */
   clientOptions?: ConstructorParameters<typeof InstanceGroupManagersClient>[0];
+  /** Per-call deadline, ms; a hung read must not outlive the tick. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** NOT_FOUND, by gRPC code or HTTP status. */
+function isNotFound(error: unknown): boolean {
+  const e = error as { code?: unknown; status?: unknown } | undefined;
+  return e?.code === 5 || e?.code === 404 || e?.status === 404;
 }
 
 export function createComputeObserver(options: ComputeObserverOptions = {}): FleetObserver {
   let zonal: InstanceGroupManagersClient | undefined;
   let regional: RegionInstanceGroupManagersClient | undefined;
+  const timeout = options.timeoutMs ?? 30_000;
   return {
     async observe(migSelfLink: string, opts: DeployOptions = {}): Promise<MigObservation> {
       opts.signal?.throwIfAborted();
       const at = parseMigSelfLink(migSelfLink);
-      // The client pages through every instance (autoPaginate) and retries its own transient errors.
-      const [instances] = at.zone
-        ? await (zonal ??= new InstanceGroupManagersClient(options.clientOptions)).listManagedInstances({ project: at.project, zone: at.zone, instanceGroupManager: at.name })
-        : await (regional ??= new RegionInstanceGroupManagersClient(options.clientOptions)).listManagedInstances({ project: at.project, region: at.region!, instanceGroupManager: at.name });
-      opts.signal?.throwIfAborted();
-      return summarizeManagedInstances(instances);
+      // autoPaginate reads every page. Transient failures are retried by the deployer's policy
+      // (retry.ts), which also logs them; the client's own retries are off so the two don't multiply.
+      const call = { timeout, retry: null, autoPaginate: true };
+      const listing = at.zone
+        ? (zonal ??= new InstanceGroupManagersClient(options.clientOptions)).listManagedInstances({ project: at.project, zone: at.zone, instanceGroupManager: at.name }, call)
+        : (regional ??= new RegionInstanceGroupManagersClient(options.clientOptions)).listManagedInstances({ project: at.project, region: at.region!, instanceGroupManager: at.name }, call);
+      try {
+        const [instances] = await abortable(listing, opts.signal);
+        return summarizeManagedInstances(instances);
+      } catch (error) {
+        // The outputs still name a group that is gone (deleted by hand, or by an update that
+        // failed half way): it holds nothing, and the next update's refresh reconciles the stack.
+        if (isNotFound(error)) return GONE;
+        throw error;
+      }
     },
     async close(): Promise<void> {
       await Promise.all([zonal?.close(), regional?.close()]);
     },
   };
+}
+
+/** Rejects when `signal` aborts, whatever the call is doing. */
+function abortable<T>(call: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return call;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
 }

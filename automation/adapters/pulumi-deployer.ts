@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import type * as Automation from '@pulumi/pulumi/automation';
 import type { EngineEvent, LocalWorkspaceOptions, PulumiFn, Stack } from '@pulumi/pulumi/automation';
 import type { FleetPlan, FleetState, GenerationStatus, WorkloadStatus } from '../fleet-plan';
-import type { ApplyResult, Clock, DeployOptions, Deployer, EventSink, FleetObserver, MigObservation, PreviewResult } from '../ports';
+import type { ApplyResult, Clock, DeployOptions, Deployer, EventSink, FleetObserver, PreviewResult } from '../ports';
+import { withLiveState } from '../mig-health';
 import type { DeployerConfig } from '../config-types';
-import { ShadowscaleError, describeError, inputError, isRetryable, type ErrorKind } from '../errors';
+import { ShadowscaleError, describeError, errorKindOf, inputError } from '../errors';
 import { mapSettled, type Settled } from '../modes/concurrency';
 import { cancelledError, isCancellation, withRetry } from './retry';
 
@@ -274,20 +275,11 @@ export class FileRecoveryMarkers implements RecoveryMarkers {
 // ---------------------------------------------------------------------------------------------
 // The deployer.
 
-function errorKindOf(error: unknown): ErrorKind {
-  if (error instanceof ShadowscaleError) return error.kind;
-  if (isCancellation(error)) return 'cancelled';
-  return isRetryable(error) ? 'transient' : 'internal';
-}
 
-/** A generation as its stack left it, with what its MIG holds and reports now. */
-export function withLiveState(g: GenerationStatus, live: MigObservation): GenerationStatus {
-  return { ...g, running: live.running, suspended: live.suspended, stopped: live.stopped, healthy: live.healthy };
-}
 
 export interface PulumiDeployerOptions {
   deployer: Pick<DeployerConfig, 'stackPrefix' | 'concurrency' | 'retries'>;
-  /** Workloads whose stacks `state()` reads (the shard this process owns). */
+  /** Workloads whose stacks `state()` reads: the shard this process owns, or all (modes/wiring.ts stateWorkloads). */
   workloads: readonly string[];
   driver: StackDriver;
   /** stacks/outputs.ts: the stack's outputs → FleetState (never guessed). */
@@ -323,7 +315,13 @@ export class PulumiDeployer implements Deployer {
       const generations: GenerationStatus[] = [];
       for (const g of found.generations) {
         const link = g.migSelfLink;
-        generations.push(link ? withLiveState(g, await this.retrying(stackName, 'observe', options.signal, () => observer.observe(link, { signal: options.signal }))) : g);
+        if (!link) {
+          generations.push(g);
+          continue;
+        }
+        const live = await this.retrying(stackName, 'observe', options.signal, () => observer.observe(link, { signal: options.signal }));
+        if (live.gone) this.emit('WARNING', 'deploy.mig-missing', `stack ${stackName}: ${g.name}'s instance group ${link} no longer exists; it counts as empty and unhealthy until the next update reconciles the stack`, { stack: stackName });
+        generations.push(withLiveState(g, live));
       }
       return { workload, generations };
     });
@@ -449,8 +447,10 @@ function unwrapAll<T>(settled: Settled<T>[], names: readonly string[], verb: str
   const failed = settled.flatMap((s, i) => (s.ok ? [] : [{ workload: names[i], error: s.error }]));
   if (failed.length === 1) throw failed[0].error;
   if (failed.length > 1) {
+    // One kind for all (an outage is transient everywhere), so the caller's retry policy holds.
+    const kinds = new Set(failed.map((f) => errorKindOf(f.error)));
     throw new ShadowscaleError(
-      failed.every((f) => isCancellation(f.error)) ? 'cancelled' : 'internal',
+      kinds.size === 1 ? [...kinds][0]! : 'internal',
       'deploy.several-failed',
       `could not ${verb} ${failed.length} workloads: ${failed.map((f) => `${f.workload}: ${shortPulumiMessage(f.error)}`).join('; ')}`,
       { workloads: failed.map((f) => f.workload) },

@@ -10,7 +10,7 @@ import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
 import { workloadSpendPerHour, workloadVms } from '../planner/guardrails';
 import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
-import { ShadowscaleError, describeError } from '../errors';
+import { ShadowscaleError, describeError, errorKindOf, type ErrorKind } from '../errors';
 import { cancelledError, isCancellation } from '../adapters/retry';
 import { mapSettled } from './concurrency';
 import { validatePlan } from '../validate';
@@ -94,7 +94,7 @@ export interface RunOnceResult {
   ok: boolean;
   /** Why the workload failed (ok = false). */
   error?: string;
-  errorKind?: string;
+  errorKind?: ErrorKind;
   /** True when the deployer applied a plan for this workload in this tick. */
   applied: boolean;
   decisions: Decision[];
@@ -265,11 +265,6 @@ export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plan
   return refused;
 }
 
-function errorKind(error: unknown): string {
-  if (error instanceof ShadowscaleError) return error.kind;
-  if (isCancellation(error)) return 'cancelled';
-  return error instanceof Error ? error.name : 'unknown';
-}
 
 // ---------------------------------------------------------------------------------------------
 // The tick.
@@ -296,7 +291,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   const fail = (p: Pending, stage: string, error: unknown): void => {
     p.result.ok = false;
     p.result.error = `${stage}: ${describeError(error)}`;
-    p.result.errorKind = errorKind(error);
+    p.result.errorKind = errorKindOf(error);
     emit({ code: 'workload.failed', severity: 'ERROR', message: `${p.config.name}: ${p.result.error}; its fleet is left as it was`, labels: { workload: p.config.name, stage } });
   };
   const live = (): Pending[] => pending.filter((p) => p.result.ok && !isHeld(p.result.decisions));

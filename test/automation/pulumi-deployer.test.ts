@@ -237,6 +237,15 @@ describe('PulumiDeployer over a fake stack driver', () => {
     await assert.rejects(d.state(), /could not read the state of 2 workloads: web: .*no credentials; api: .*no credentials/);
   });
 
+  it('GIVEN every stack read fails with an outage WHEN reading state THEN the error is transient, so the job retries', async () => {
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver, { retries: 0 });
+    await d.apply(plan('web', 'api'));
+    for (const stack of ['prod-web', 'prod-api']) driver.failNext('outputs', stack, Object.assign(new Error('googleapi: Error 503: backend unavailable'), { status: 503 }));
+
+    await assert.rejects(d.state(), (e) => e instanceof ShadowscaleError && e.kind === 'transient' && /could not read the state of 2 workloads/.test(e.message));
+  });
+
   it('GIVEN one of two stacks fails WHEN previewing both THEN the error names the failing workload only', async () => {
     const driver = new FakeStackDriver();
     driver.failNext('preview', 'prod-api', new NamedError('CommandError', 'error: program failed'));
@@ -287,6 +296,27 @@ describe('PulumiDeployer: live MIG state over the stack outputs', () => {
       assert.deepEqual(state.workloads.map((w) => w.generations[0]!.healthy), [true, true]);
       assert.equal(fake.requests.length, 3, 'web (failed, then again) and api');
       assert.deepEqual(sink.codes(), ['deploy.retry']);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('GIVEN the outputs name a MIG that no longer exists WHEN reading state THEN it counts as empty and unhealthy, with a warning, and the workload is still planned', async () => {
+    const fake = await startComputeFake();
+    try {
+      fake.groups.set('projects/p1/zones/us-central1-a/instanceGroupManagers/api-g1', [running('HEALTHY')]);
+      const observer = createComputeObserver({ clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never, projectId: 'test' } });
+      const driver = new FakeStackDriver();
+      const { d, sink } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
+      await d.apply(plan('web', 'api'));
+
+      const state = await d.state();
+      await observer.close?.();
+
+      assert.equal(state.unreadable, undefined);
+      const web = state.workloads.find((w) => w.workload === 'web')!.generations[0]!;
+      assert.deepEqual([web.running, web.suspended, web.stopped, web.healthy], [0, 0, 0, false]);
+      assert.ok(sink.events.some((e) => e.code === 'deploy.mig-missing' && /web-g1's instance group .* no longer exists/.test(e.message)));
     } finally {
       await fake.close();
     }
