@@ -118,6 +118,9 @@ export interface DeployerConfig {
   stack: StackOptionsConfig;
 }
 
+/** GCP's bound on standbyPolicy.initialDelaySec and autohealing's initialDelaySec. */
+export const MAX_VM_WARMUP_SEC = 3600;
+
 export interface StackOptionsConfig {
   /** VPC network of the VMs (name or self link). */
   network?: string;

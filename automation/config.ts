@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import type { ShadowscaleConfig, StackOptionsConfig, WorkloadConfig } from './config-types';
+import { MAX_VM_WARMUP_SEC, type ShadowscaleConfig, type StackOptionsConfig, type WorkloadConfig } from './config-types';
 import { parseDuration } from './duration';
 import { ShadowscaleError } from './errors';
 import { checkPlannerConfig } from './validate';
@@ -114,7 +114,8 @@ export const configSchema = {
           type: 'object', additionalProperties: false,
           properties: {
             network: { type: 'string', minLength: 1 },
-            vmServiceAccount: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+\\.iam\\.gserviceaccount\\.com$' },
+            // A project's own accounts (...iam.gserviceaccount.com) or the default compute one (...developer.gserviceaccount.com).
+            vmServiceAccount: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+\\.gserviceaccount\\.com$' },
             vmWarmup: duration,
             frontend: { type: 'boolean' },
             // GCP label rules: lowercase keys starting with a letter, values of lowercase, digits, - and _.
@@ -189,8 +190,7 @@ function stackOptions(raw: NonNullable<NonNullable<RawConfig['deployer']>['stack
   if (raw.vmServiceAccount !== undefined) out.vmServiceAccountEmail = raw.vmServiceAccount;
   if (raw.vmWarmup !== undefined) {
     const sec = parseDuration(raw.vmWarmup, 'deployer.stack.vmWarmup') / 1000;
-    // standbyPolicy.initialDelaySec and autohealing's initialDelaySec take whole seconds up to an hour.
-    if (!Number.isInteger(sec) || sec > 3600) throw new ShadowscaleError('config', 'config.invalid', `${file}: deployer.stack.vmWarmup: expected whole seconds up to 1h, got ${raw.vmWarmup}`);
+    if (!Number.isInteger(sec) || sec > MAX_VM_WARMUP_SEC) throw new ShadowscaleError('config', 'config.invalid', `${file}: deployer.stack.vmWarmup: expected whole seconds up to ${MAX_VM_WARMUP_SEC / 3600}h, got ${raw.vmWarmup}`);
     out.vmWarmupSec = sec;
   }
   if (raw.frontend !== undefined) out.frontend = raw.frontend;

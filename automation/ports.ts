@@ -80,6 +80,8 @@ export interface Deployer {
   state(options?: DeployOptions): Promise<FleetState>;
   preview(plan: FleetPlan, options?: DeployOptions): Promise<PreviewResult>;
   apply(plan: FleetPlan, options?: DeployOptions): Promise<ApplyResult>;
+  /** Releases clients (a gRPC channel would keep a finished job's process alive). */
+  close?(): Promise<void>;
 }
 
 /** What a managed instance group holds right now. */

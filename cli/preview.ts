@@ -11,6 +11,7 @@ import { buildPreview, readFileAtRef } from '../automation/modes/preview';
 import { abortOnSignals } from '../automation/modes/signals';
 import { createDeployer, forecastFn, historyFor, offlinePreviewFn, planFn } from '../automation/modes/wiring';
 import { renderPrMarkdown } from '../automation/render/pr-markdown';
+import type { Deployer } from '../automation/ports';
 
 interface PreviewFlags {
   config: string;
@@ -32,9 +33,11 @@ export function previewCommand(): Command {
       const baseConfig = baseText === undefined ? undefined : parseConfig(baseText, `${config.file}@${flags.base}`);
       const sink = loggerSink(createLogger({ labels: { command: 'preview' } }));
       const shutdown = abortOnSignals(process, sink);
+      let deployer: Deployer | undefined;
       try {
         const { clock, note } = await resolvePlanClock(config, historyFor, shutdown.signal);
         if (note) sink.emit({ code: 'run.clock', severity: 'NOTICE', message: note });
+        deployer = flags.offline ? undefined : createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock, sink });
         const preview = await buildPreview({
           config,
           baseConfig,
@@ -44,13 +47,12 @@ export function previewCommand(): Command {
           forecast: forecastFn,
           plan: planFn(config),
           sink,
-          changes: flags.offline
-            ? { kind: 'offline', offlinePreview: offlinePreviewFn(config, baseConfig) }
-            : { kind: 'pulumi', deployer: createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock, sink }) },
+          changes: deployer ? { kind: 'pulumi', deployer } : { kind: 'offline', offlinePreview: offlinePreviewFn(config, baseConfig) },
         }, shutdown.signal);
         process.stdout.write(flags.format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : renderPrMarkdown(preview));
         if (preview.workloads.some((w) => w.error)) process.exitCode = 1;
       } finally {
+        await deployer?.close?.();
         shutdown.dispose();
       }
     });

@@ -10,6 +10,7 @@ import { checkFleetPlan } from './plan-check';
 import { inputError } from '../automation/errors';
 import { WorkloadFleet, type WorkloadOptions } from './components/workload';
 import { FLEET_OUTPUT_KEY, type FleetOutput } from './output-types';
+import { MAX_VM_WARMUP_SEC } from '../automation/config-types';
 
 export interface FleetProgramOptions {
   /** VPC network for the VMs. Default "default". */
@@ -22,12 +23,11 @@ export interface FleetProgramOptions {
   labels?: Record<string, string>;
 }
 
-const MAX_WARMUP_SEC = 3600; // standbyPolicy/autohealing initialDelaySec upper bound
 
 export function resolveProgramOptions(opts: FleetProgramOptions = {}): WorkloadOptions {
   const vmWarmupSec = opts.vmWarmupSec ?? 120;
-  if (!Number.isInteger(vmWarmupSec) || vmWarmupSec < 0 || vmWarmupSec > MAX_WARMUP_SEC) {
-    throw inputError('program.options', { field: 'vmWarmupSec' }, `must be an integer 0..${MAX_WARMUP_SEC}, got ${vmWarmupSec}`);
+  if (!Number.isInteger(vmWarmupSec) || vmWarmupSec < 0 || vmWarmupSec > MAX_VM_WARMUP_SEC) {
+    throw inputError('program.options', { field: 'vmWarmupSec' }, `must be an integer 0..${MAX_VM_WARMUP_SEC}, got ${vmWarmupSec}`);
   }
   return {
     network: opts.network ?? 'default',

@@ -334,6 +334,10 @@ export class PulumiDeployer implements Deployer {
     return { observedAt, workloads, unreadable: failed.map((f) => ({ workload: f.workload, error: shortPulumiMessage(f.error), kind: errorKindOf(f.error) })) };
   }
 
+  async close(): Promise<void> {
+    await this.options.observer?.close?.();
+  }
+
   async preview(plan: FleetPlan, options: DeployOptions = {}): Promise<PreviewResult> {
     const settled = await mapSettled(plan.workloads, this.options.deployer.concurrency, async (w) => {
       const events: StepEvent[] = [];

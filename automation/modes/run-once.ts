@@ -8,7 +8,7 @@
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
-import { workloadSpendPerHour, workloadVms } from '../planner/guardrails';
+import { generationSpendPerHour, generationVms } from '../planner/guardrails';
 import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
 import { ShadowscaleError, describeError, errorKindOf, type ErrorKind } from '../errors';
 import { cancelledError, isCancellation } from '../adapters/retry';
@@ -183,9 +183,25 @@ export function observedUsage(workload: WorkloadConfig, status: WorkloadStatus |
   let vms = 0;
   let spendPerHour = 0;
   for (const g of status?.generations ?? []) {
-    const p = workload.placements.find((x) => x.id === g.placementId) ?? dearest;
-    vms += g.running + g.suspended + g.stopped;
-    spendPerHour += p ? g.running * p.pricePerHour + g.suspended * p.suspendedPricePerHour + g.stopped * p.stoppedPricePerHour : 0;
+    const placement = workload.placements.find((x) => x.id === g.placementId) ?? dearest;
+    vms += generationVms(g);
+    if (placement) spendPerHour += generationSpendPerHour({ ...g, placement });
+  }
+  return { vms, spendPerHour };
+}
+
+/**
+ * What a plan will hold once applied: the plan sets floors and pools, the autoscaler may already
+ * run more than a floor, so each generation counts at the larger of its floor and what runs now.
+ */
+export function plannedUsage(plan: WorkloadPlan, status: WorkloadStatus | undefined): Usage {
+  let vms = 0;
+  let spendPerHour = 0;
+  for (const g of plan.generations) {
+    const runningNow = status?.generations.find((s) => s.name === g.name)?.running ?? 0;
+    const held = { ...g, running: Math.max(g.running, runningNow) };
+    vms += generationVms(held);
+    spendPerHour += generationSpendPerHour(held);
   }
   return { vms, spendPerHour };
 }
@@ -225,12 +241,14 @@ export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group
  * over a cap, the lowest-priority plan that grows its workload (in VMs or spend) is refused and
  * its workload counts as observed again; a plan that shrinks or keeps its workload is always
  * safe to apply. While some workload's state could not be read the total is unknown, so with
- * finite caps every growth is refused. Returns the refused workloads with the reason.
+ * finite caps every growth is refused. A failover (in `exempt`) is never refused: moving traffic
+ * off a failed primary comes before any cap. Returns the refused workloads with the reason.
  */
-export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plans: readonly WorkloadPlan[]): Map<string, string> {
+export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plans: readonly WorkloadPlan[], exempt: ReadonlySet<string> = new Set()): Map<string, string> {
   const { maxVms, maxSpendPerHour } = config.totalGuardrails;
-  const observed = new Map(config.workloads.map((w) => [w.name, observedUsage(w, state.workloads.find((s) => s.workload === w.name))]));
-  const planned = new Map(plans.map((p) => [p.workload, { vms: workloadVms(p), spendPerHour: workloadSpendPerHour(p) }]));
+  const statusOf = (name: string) => state.workloads.find((s) => s.workload === name);
+  const observed = new Map(config.workloads.map((w) => [w.name, observedUsage(w, statusOf(w.name))]));
+  const planned = new Map(plans.map((p) => [p.workload, plannedUsage(p, statusOf(p.workload))]));
   const total = (): Usage => {
     let vms = 0;
     let spendPerHour = 0;
@@ -243,6 +261,7 @@ export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plan
   };
   const priority = new Map(config.workloads.map((w) => [w.name, w.priority]));
   const growing = plans
+    .filter((p) => !exempt.has(p.workload))
     .filter((p) => {
       const before = observed.get(p.workload) ?? { vms: 0, spendPerHour: 0 };
       const after = planned.get(p.workload)!;
@@ -365,7 +384,8 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
     const problems = checkPlanBeforeActing(p.plan!, ctx.config, state);
     if (problems.length) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'plan.invalid', `plan not applied: ${problems.join('; ')}`, { problems }));
   }
-  const overTotals = recheckTotals(ctx.config, state, live().map((p) => p.plan!));
+  const failingOver = new Set(live().filter((p) => p.result.decisions.some((d) => d.code === 'failover')).map((p) => p.config.name));
+  const overTotals = recheckTotals(ctx.config, state, live().map((p) => p.plan!), failingOver);
   for (const p of live()) {
     const reason = overTotals.get(p.config.name);
     if (reason) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'guardrail.total', `plan not applied: ${reason}`));

@@ -193,11 +193,12 @@ export async function buildRunContext(w: RunWiring): Promise<RunContext & { note
   const resolved = w.clock ? { clock: w.clock, note: undefined } : await resolvePlanClock(w.config, historyFor);
   const records = await DuckDbRecordsStore.open(w.config.recordsPath);
   const publisher = publisherFor(w.config, w.sink);
+  const deployer = createDeployer({ config: w.config, kind: w.deployerKind, workloads: stateWorkloads(w.config, workloads), clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs });
   return {
     config: w.config,
     clock: resolved.clock,
     note: resolved.note,
-    deployer: createDeployer({ config: w.config, kind: w.deployerKind, workloads: stateWorkloads(w.config, workloads), clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs }),
+    deployer,
     history: historyFor,
     forecast: forecastFn,
     plan: planFn(w.config),
@@ -205,7 +206,7 @@ export async function buildRunContext(w: RunWiring): Promise<RunContext & { note
     models: registryHooks(records),
     publish: publisher?.publish,
     close: async () => {
-      await Promise.all([records.close(), publisher?.close()]);
+      await Promise.all([records.close(), publisher?.close(), deployer.close?.()]);
     },
     sink: w.sink,
     mode: w.mode,

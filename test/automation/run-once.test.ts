@@ -40,6 +40,7 @@ describe('runOnce', () => {
 
   it('GIVEN the apply of one workload fails WHEN a tick runs THEN the others are applied and the failed one keeps its fleet', async () => {
     const ctx = context();
+    // Seeded as the generation the stub planner keeps (web-g1), so the plan itself is valid.
     const before = workloadPlan('web', [generation('web-g1', { running: 7, minReplicas: 7 })]);
     ctx.deployer.seed(before);
     ctx.deployer.failNext('apply', 'web', new Error('googleapi: Error 400: Invalid value for field machineType'));
@@ -224,7 +225,8 @@ describe('runOnce: total guardrails across the whole fleet', () => {
   it('GIVEN one stack cannot be read and total caps are set WHEN a tick runs THEN that workload fails as unreadable and the others may shrink or hold but not grow', async () => {
     const ctx = context({ config: prioritised(100) });
     ctx.deployer.seed(workloadPlan('api', [generation('api-g1', { running: 5, minReplicas: 5 })]));
-    ctx.deployer.seed(workloadPlan('web', [generation('web-g1', { running: 40, minReplicas: 40 })]));
+    // web already holds the standby shadow the stub planner keeps, so lowering its floor adds nothing.
+    ctx.deployer.seed(workloadPlan('web', [generation('web-g1', { running: 40, minReplicas: 40 }), generation('web-g2', { role: 'shadow', state: 'standby', running: 0, minReplicas: 0, suspended: 2, weight: 0 })]));
     ctx.deployer.unreadable('api', 'stack prod-api: 503 from the state bucket');
 
     const results = await runOnce(ctx, new AbortController().signal);
@@ -233,7 +235,7 @@ describe('runOnce: total guardrails across the whole fleet', () => {
     assert.equal(results[0].error, 'read fleet state: stack prod-api: 503 from the state bucket');
     assert.equal(results[0].errorKind, 'transient');
     const webRunning = ctx.deployer.appliedPlan('web')!.generations[0]!.running;
-    assert.ok(webRunning > 0 && webRunning < 40, `web shrinks from 40 running, got ${webRunning}`);
+    assert.ok(webRunning > 0 && webRunning < 40, `web's floor comes down from 40, got ${webRunning}`);
     assert.match(results[2].error!, /cannot be checked while the fleet of api is unknown/);
   });
 
@@ -247,15 +249,34 @@ describe('runOnce: total guardrails across the whole fleet', () => {
     assert.equal(results[0].errorKind, 'config');
   });
 
-  it('GIVEN the fleet is over the total cap and a plan shrinks its workload WHEN re-checked THEN the shrink is applied and only growth is refused', () => {
+  it('GIVEN the fleet is over the total cap and a plan lowers a floor WHEN re-checked THEN that plan is applied and only growth is refused', () => {
     const config = prioritised(25);
     const state: FleetState = { observedAt: NOW.toISOString(), workloads: [{ workload: 'web', generations: [{ name: 'web-g1', role: 'primary', state: 'active', placementId: config.workloads[1].placements[0].id, running: 40, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] }] };
     const plans = ['api', 'web', 'worker'].map((n) => workloadPlan(n, [generation(`${n}-g1`, { running: 10, minReplicas: 10 })]));
 
     const refused = recheckTotals(config, state, plans);
 
-    // 30 planned > 25: worker (priority 1, growing 0 -> 10) goes first, then 20 fits.
-    assert.deepEqual([...refused.keys()], ['worker']);
+    // web's 40 running VMs stay until the autoscaler scales in, so it counts 40 (not growing):
+    // 10 + 40 + 10 = 60 > 25; worker (priority 1) then api (priority 3) are refused, web never.
+    assert.deepEqual([...refused.keys()], ['worker', 'api']);
+  });
+
+  it('GIVEN the autoscaler already runs 30 VMs under a floor of 10 WHEN totals are re-checked THEN the 30 count, not the floor', () => {
+    const config = prioritised(45);
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [{ workload: 'web', generations: [{ name: 'web-g1', role: 'primary', state: 'active', placementId: config.workloads[1].placements[0].id, running: 30, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] }] };
+    const plans = ['api', 'web', 'worker'].map((n) => workloadPlan(n, [generation(`${n}-g1`, { running: 10, minReplicas: 10 })]));
+
+    // 10 + 30 + 10 = 50 > 45: worker, the lowest-priority growth, is refused; 40 fits.
+    assert.deepEqual([...recheckTotals(config, state, plans).keys()], ['worker']);
+  });
+
+  it('GIVEN the lowest-priority growing plan is a failover WHEN totals are re-checked THEN it is not refused; the next one is', () => {
+    const config = prioritised(25);
+    const plans = ['api', 'web', 'worker'].map((n) => workloadPlan(n, [generation(`${n}-g1`, { running: 10, minReplicas: 10 })]));
+
+    const refused = recheckTotals(config, { observedAt: NOW.toISOString(), workloads: [] }, plans, new Set(['worker']));
+
+    assert.deepEqual([...refused.keys()], ['web']);
   });
 
   it('GIVEN a fleet on a placement no longer configured WHEN its usage is observed THEN it is priced at the dearest configured placement', () => {
@@ -273,7 +294,7 @@ describe('runOnce: total guardrails across the whole fleet', () => {
     const caps = capsForGroup(config, state, new Set(['web', 'worker']));
 
     assert.equal(caps.maxVms, 2);
-    assert.equal(caps.maxSpendPerHour, 500 - 12 * 0.2);
+    assert.equal(caps.maxSpendPerHour.toFixed(6), (500 - 12 * 0.2).toFixed(6));
   });
 });
 
