@@ -105,6 +105,11 @@ export interface GenerationStatus {
   loadPerVm?: number;
   /** The generation's managed instance group, where its live state is read (real fleets only). */
   migSelfLink?: string;
+  /**
+   * The running floor the last applied plan set, when known. `running` is what runs now (the
+   * autoscaler's doing); a plan that holds keeps this floor, not the autoscaler's count.
+   */
+  plannedRunning?: number;
 }
 
 export interface WorkloadStatus {
@@ -134,7 +139,7 @@ export interface Decision {
 }
 
 /** The fields of a generation's status that its plan determines (what is observed comes on top). */
-export type PlannedStatus = Omit<GenerationStatus, 'healthy' | 'loadPerVm' | 'migSelfLink'>;
+export type PlannedStatus = Omit<GenerationStatus, 'healthy' | 'loadPerVm' | 'migSelfLink' | 'plannedRunning'>;
 
 export function plannedStatus(g: GenerationPlan): PlannedStatus {
   return {

@@ -133,7 +133,8 @@ function fromStatus(w: WorkloadConfig, s: ObservedGeneration, ctx: Ctx): Generat
     minReplicas: prev?.minReplicas ?? Math.min(maxReplicas, s.weight > 0 || s.state === 'warming' ? 1 : 0),
     maxReplicas,
     targetUtilization: w.targetUtilization,
-    running: s.running,
+    // A hold keeps the floor the last plan set; the autoscaler's count would pin it as a floor.
+    running: s.plannedRunning ?? s.running,
     suspended: s.suspended,
     stopped: s.stopped,
     scalingSchedules: prev?.scalingSchedules.map((x) => ({ ...x })) ?? [],

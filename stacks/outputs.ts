@@ -84,6 +84,7 @@ export function fleetStateFromOutputs(outputs: Record<string, unknown>, observed
         state: g.state as GenerationStatus['state'],
         placementId: g.placementId,
         running: g.observedRunning ?? g.running,
+        plannedRunning: g.running,
         suspended: g.suspended,
         stopped: g.stopped,
         weight: g.weight,

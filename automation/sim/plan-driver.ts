@@ -30,6 +30,7 @@ export function statusFromFleet(workload: string, fleet: SimFleet, lastPlan: Wor
     generations.push({
       ...planned,
       running: mig.readyCount(tMs),
+      ...(g ? { plannedRunning: g.running } : {}),
       suspended: mig.suspended,
       stopped: mig.stopped,
       weight: mig.settings.weight,

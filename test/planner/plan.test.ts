@@ -210,6 +210,12 @@ describe('planFleet: holding the fleet', () => {
     assert.equal(held(r).weight, 1000);
   });
 
+  it('GIVEN the autoscaler runs 30 VMs above a planned floor of 10 WHEN the plan holds THEN it keeps the floor of 10, not the 30 (which would pin the autoscaler)', () => {
+    const r = planFleet(input({ forecasts: {}, state: state([gen({ name: 'web-g1', running: 30, plannedRunning: 10 })]) }));
+    assert.deepEqual(codes(r), ['hold.missing-forecast']);
+    assert.equal(held(r).running, 10);
+  });
+
   it('GIVEN a forecast older than forecastMaxAgeMs WHEN planning THEN hold.stale-forecast', () => {
     const r = planFleet(input({ forecasts: { web: forecastOf(() => 500, { originMs: T0 - 3_600_000 }) }, forecastMaxAgeMs: 30 * 60_000 }));
     assert.deepEqual(codes(r), ['hold.stale-forecast']);

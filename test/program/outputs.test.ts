@@ -21,8 +21,8 @@ describe('stack outputs -> FleetState', () => {
       assert.equal(state.observedAt, AT);
       assert.deepEqual(state.workloads.map((w) => w.workload), ['web']);
       assert.deepEqual(state.workloads[0].generations, [
-        { name: 'web-g1', role: 'primary', state: 'active', placementId: 'us-central1-a/n2-standard-4', running: 3, suspended: 0, stopped: 0, weight: 1000, healthy: false, since: '2025-11-20T10:00:00Z', templateVersion: 'v1', migSelfLink: 'https://mock.invalid/compute/v1/projects/acme-prod/zones/us-central1-a/instanceGroupManagers/web-g1' },
-        { name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'us-central1-b/n2-standard-4', running: 0, suspended: 4, stopped: 2, weight: 0, healthy: false, since: '2025-11-20T10:00:00Z', templateVersion: 'v1', migSelfLink: 'https://mock.invalid/compute/v1/projects/acme-prod/zones/us-central1-b/instanceGroupManagers/web-g2' },
+        { name: 'web-g1', role: 'primary', state: 'active', placementId: 'us-central1-a/n2-standard-4', running: 3, plannedRunning: 3, suspended: 0, stopped: 0, weight: 1000, healthy: false, since: '2025-11-20T10:00:00Z', templateVersion: 'v1', migSelfLink: 'https://mock.invalid/compute/v1/projects/acme-prod/zones/us-central1-a/instanceGroupManagers/web-g1' },
+        { name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'us-central1-b/n2-standard-4', running: 0, plannedRunning: 0, suspended: 4, stopped: 2, weight: 0, healthy: false, since: '2025-11-20T10:00:00Z', templateVersion: 'v1', migSelfLink: 'https://mock.invalid/compute/v1/projects/acme-prod/zones/us-central1-b/instanceGroupManagers/web-g2' },
       ]);
     });
 
@@ -41,6 +41,7 @@ describe('stack outputs -> FleetState', () => {
       ] }] } };
       const g = fleetStateFromOutputs(outputs, AT).workloads[0].generations[0];
       assert.equal(g.running, 7);
+      assert.equal(g.plannedRunning, 2, 'the floor the plan set is kept apart from what runs');
       assert.equal(g.healthy, true);
     });
   });
