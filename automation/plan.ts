@@ -245,7 +245,8 @@ function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast:
     pricePerHour: primary.placement.pricePerHour, suspendedPricePerHour: primary.placement.suspendedPricePerHour,
     stoppedPricePerHour: primary.placement.stoppedPricePerHour, penaltyPerVmHour: w.unservedPenaltyPerVmHour,
     configuredUtilization: w.targetUtilization,
-    poolHeld: holdsPool(primary, previousGeneration(ctx, w.name, primary.name)),
+    // The serving pool may sit on the successor (migration) or move with a failover: any serving generation's counts.
+    poolHeld: gens.some((g) => g.state !== 'draining' && g.state !== 'standby' && holdsPool(g, previousGeneration(ctx, w.name, g.name))),
   });
   const demandNow = sizing.demandAtQ[0];
 

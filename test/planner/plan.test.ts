@@ -182,6 +182,12 @@ describe('planFleet: sizing by cost', () => {
     assert.ok(g.suspended + g.stopped > 0, `pool ${g.suspended}+${g.stopped}`);
   });
 
+  it('GIVEN the pool sits on a warming successor, not on the primary WHEN planning THEN the pool counts as held', () => {
+    const f = spreadForecast((h) => (h < 5 ? 0.05 : 0.4));
+    const r = planFleet(input({ forecasts: { web: f }, state: state([gen({ name: 'web-g1', weight: 950 }), gen({ name: 'web-g2', role: 'shadow', state: 'warming', weight: 50, running: 2, suspended: 3 })]) }));
+    assert.equal(r.decisions.find((d) => d.code === 'size.floor')!.numbers.poolHeld, 1);
+  });
+
   it('GIVEN a spread wider than the configured headroom WHEN planning THEN the plan has no pool and the decision says why', () => {
     const r = planFleet(input({ forecasts: { web: forecastOf((h) => (h < 10 ? 100 : 200), { spread: 0.4 }) } }));
     const g = genNamed(r.plan, 'web-g1')!;
