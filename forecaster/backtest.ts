@@ -62,7 +62,13 @@ export async function backtest(series: Series, opts: BacktestOptions): Promise<B
   if (!(Number.isInteger(opts.origins) && opts.origins > 0)) throw inputError('input.origins', { field: '--origins' }, `expected a positive whole number of origins, got ${opts.origins}`);
   const values = series.values;
   const origins = backtestOrigins(values.length, opts.horizon, opts.origins, 1);
-  if (!origins.length) throw inputError('input.history-too-short', { file: series.name }, `expected more than ${opts.horizon} points for a ${opts.horizon}-step backtest, got ${values.length}`);
+  if (!origins.length) {
+    // The origins must fit in the last share of the history with a horizon of actuals after
+    // each, so "more than the horizon" is not enough: name the length that is.
+    let needed = opts.horizon + 1;
+    while (!backtestOrigins(needed, opts.horizon, 1, 1).length) needed++;
+    throw inputError('input.history-too-short', { file: series.name }, `expected at least ${needed} points for a ${opts.horizon}-step backtest (origins lie in the last ${Math.round(BACKTEST_SHARE * 100)} % of the history, each followed by ${opts.horizon} actuals), got ${values.length}`);
+  }
   await prepareModels(opts.models ?? []);
   const engineOpts: EngineOptions = { source: series.name, horizon: opts.horizon, quantiles: opts.quantiles, stepMs: series.stepMs, models: opts.models };
   const cache = new FitCache();

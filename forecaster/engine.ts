@@ -143,9 +143,13 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
       trainEndAt: (o) => o,
     };
   }
+  // Origins between minTrain and the first multiple of the spacing share one fit at minTrain:
+  // refitting at each of them costs a fit per calibration origin (hundreds per forecast when a
+  // detected season makes minTrain fall just past a multiple, e.g. 2 x 1441 steps at 288).
   const refitPoint = (o: number) => {
     const r = Math.floor(o / spacing) * spacing;
-    return r >= minTrain ? r : o;
+    if (r >= minTrain) return r;
+    return o >= minTrain ? minTrain : o;
   };
   const window = anchorWindow(horizon);
   return {

@@ -27,6 +27,17 @@ export interface SeasonalityOptions {
 const SEASON_BUMP = 0.02;
 const DETECT_POINTS = 2048;
 
+/**
+ * Averaging blocks longer than half a period alias that period away (a daily cycle averaged in
+ * 16-hour blocks of a 2-year hourly series shows as a 2-day one). Demand's shortest common season
+ * is the day, so with a known step a block stays within an eighth of a day: the day keeps at
+ * least eight averaged points and its ACF peak stays sharp.
+ */
+function maxDetectFactor(stepMs: number | undefined): number {
+  if (!stepMs) return Infinity;
+  return 2 ** Math.max(0, Math.floor(Math.log2(86_400_000 / stepMs / 8)));
+}
+
 /** Means over consecutive blocks of `factor` points (the last partial block dropped). */
 export function aggregateMeans(values: ArrayLike<number>, factor: number, alignEnd = false): Float64Array {
   const blocks = Math.floor(values.length / factor);
@@ -98,8 +109,11 @@ export function detectPeriods(values: ArrayLike<number>, opts: SeasonalityOption
   const filled = fillGapsForModel(values);
   // A power of two keeps common periods (24 h at 1 h, 5 min, 1 min or 30 s steps) whole
   // numbers of averaged points, so their ACF peaks stay sharp.
-  const factor = 2 ** Math.max(0, Math.ceil(Math.log2(filled.length / DETECT_POINTS)));
-  const x = factor === 1 ? filled : aggregateMeans(filled, factor, true);
+  const factor = Math.min(2 ** Math.max(0, Math.ceil(Math.log2(filled.length / DETECT_POINTS))), maxDetectFactor(opts.stepMs));
+  // A capped factor reads only the most recent DETECT_POINTS blocks, which keeps the ACF cheap
+  // and still spans several weeks.
+  const recent = filled.subarray(Math.max(0, filled.length - DETECT_POINTS * factor));
+  const x = factor === 1 ? recent : aggregateMeans(recent, factor, true);
   const maxLag = Math.floor(x.length / 2);
   if (maxLag < 4) return [];
   const acf = autocorrelation(x, maxLag);

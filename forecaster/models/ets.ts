@@ -8,6 +8,11 @@ import type { FittedModel, Model, ModelContext } from './types';
 
 const FIT_POINTS = 300;
 
+function isFlat(y: Float64Array): boolean {
+  for (let i = 1; i < y.length; i++) if (y[i] !== y[0]) return false;
+  return true;
+}
+
 export function etsModel(ctx: ModelContext): Model {
   return {
     kind: 'ets',
@@ -20,13 +25,22 @@ export function etsModel(ctx: ModelContext): Model {
       const factor = chooseFactor(window, [], FIT_POINTS);
       void ctx;
       let disposeNative = () => {};
+      let spec = 'ZZN';
       const predict = aggregatedFit(y, factor, window, (coarse) => {
+        // A flat window has no error to fit: the optimiser then searches a likelihood that does
+        // not converge (about 20 times the usual fit time), and every ETS form forecasts the
+        // level anyway.
+        if (isFlat(coarse)) {
+          spec = 'flat';
+          const level = coarse[coarse.length - 1]!;
+          return (h) => new Float64Array(h).fill(level);
+        }
         const model = new (augursEts().AutoETS)(1, 'ZZN');
         model.fit(coarse);
         disposeNative = () => model.free();
         return (h) => Float64Array.from(model.predict(h).point);
       });
-      return { params: { spec: 'ZZN', factor, window }, predict, dispose: () => disposeNative() };
+      return { params: { spec, factor, window }, predict, dispose: () => disposeNative() };
     },
   };
 }

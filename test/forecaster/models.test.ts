@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { seasonalNaive } from '../../forecaster/models/seasonal-naive';
 import { mstlModel } from '../../forecaster/models/mstl';
 import { linearTrendModel } from '../../forecaster/models/linear-trend';
+import { etsModel } from '../../forecaster/models/ets';
+import type { Model } from '../../forecaster/models';
+import { FitCache, makeForecaster } from '../../forecaster/engine';
 import { generate, HOUR } from './helpers';
 
 describe('forecaster/models', () => {
@@ -28,5 +31,65 @@ describe('forecaster/models', () => {
     const y = Float64Array.from({ length: 100 }, (_, i) => 5 + 2 * i);
     const p = linearTrendModel({ periods: [], stepMs: HOUR }).fit(y).predict(3);
     assert.ok(Math.abs(p[0]! - 205) < 1e-6 && Math.abs(p[2]! - 209) < 1e-6, String(Array.from(p)));
+  });
+});
+
+/** A model whose fit forecasts the mean of what it saw, and which counts its fits and their ends. */
+function countingModel(fitEnds: number[]): Model {
+  return {
+    kind: 'counting',
+    minPoints: 1,
+    lookback: 1_000_000,
+    fit(y) {
+      fitEnds.push(y.length);
+      const mean = y.reduce((a, b) => a + b, 0) / y.length;
+      return { params: {}, predict: (h) => new Float64Array(h).fill(mean) };
+    },
+  };
+}
+
+describe('forecaster/engine refit schedule', () => {
+  it('GIVEN a minimum training length just past a multiple of the refit spacing WHEN forecasting from every origin up to the next multiple THEN one fit, at the minimum, serves them all', () => {
+    const s = generate({ length: 2000, stepMs: HOUR, seasons: { 24: 10 }, noise: 1 });
+    const fitEnds: number[] = [];
+    const spacing = 288;
+    const minTrain = 2 * 290;
+    const f = makeForecaster('counting', countingModel(fitEnds), s.values, { periods: [], stepMs: HOUR }, 12, spacing, minTrain, new FitCache());
+    for (let o = minTrain; o < 3 * spacing; o++) f.at(o);
+    // At most two fits (one per path length asked for), not one per origin.
+    assert.deepEqual([...new Set(fitEnds)], [minTrain]);
+    assert.ok(fitEnds.length <= 2, `${fitEnds.length} fits`);
+  });
+
+  it('GIVEN origins past the first multiple of the spacing WHEN forecasting THEN fits are at the multiples and never read rows at or after the origin', () => {
+    const s = generate({ length: 2000, stepMs: HOUR, seasons: { 24: 10 }, noise: 1 });
+    const fitEnds: number[] = [];
+    const f = makeForecaster('counting', countingModel(fitEnds), s.values, { periods: [], stepMs: HOUR }, 12, 288, 580, new FitCache());
+    const origins = [580, 700, 864, 1000, 1151, 1152];
+    for (const o of origins) {
+      f.at(o);
+      assert.ok(f.trainEndAt(o) <= o, `fit for origin ${o} ends at ${f.trainEndAt(o)}`);
+    }
+    assert.deepEqual([...new Set(fitEnds)], [580, 864, 1152]);
+  });
+});
+
+describe('forecaster/models ets on a flat window', () => {
+  it('GIVEN a constant series WHEN fitting ETS THEN it forecasts that constant without running the optimiser', () => {
+    const y = new Float64Array(1200).fill(42);
+    const fitted = etsModel({ periods: [], stepMs: HOUR }).fit(y);
+    const point = fitted.predict(24);
+    fitted.dispose?.();
+    assert.deepEqual([...point], new Array(24).fill(42));
+    assert.equal(fitted.params['spec'], 'flat');
+  });
+
+  it('GIVEN a series that varies WHEN fitting ETS THEN AutoETS is fitted as before', () => {
+    const s = generate({ length: 1200, stepMs: HOUR, seasons: { 24: 10 }, noise: 2 });
+    const fitted = etsModel({ periods: [], stepMs: HOUR }).fit(s.values);
+    const point = fitted.predict(6);
+    fitted.dispose?.();
+    assert.equal(fitted.params['spec'], 'ZZN');
+    assert.ok(point.every((v) => Number.isFinite(v)));
   });
 });

@@ -19,6 +19,12 @@ describe('forecaster/seasonality detectPeriods', () => {
     assert.deepEqual(detectPeriods(s.values), [50]);
   });
 
+  it('GIVEN two years of hourly data with daily, weekly and yearly cycles WHEN detecting THEN the day is not aliased away by the averaging of a long history', () => {
+    const hours = 2 * 8760;
+    const s = generate({ length: hours, stepMs: HOUR, seasons: { 24: 40, 168: 15, 8766: 30 }, noise: 5 });
+    assert.deepEqual(detectPeriods(s.values, { stepMs: HOUR }), [24, 168]);
+  });
+
   it('GIVEN white noise WHEN detecting THEN no season is claimed', () => {
     const s = generate({ length: 2000, stepMs: HOUR, noise: 5, seed: 7 });
     assert.deepEqual(detectPeriods(s.values, { stepMs: HOUR }), []);
