@@ -310,7 +310,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
     let f = e.f;
     const outliers = anomalies.filter((a) => !a.levelShift);
     if (e === best && outliers.length) {
-      // Anomalies stay out of the fit and of the re-anchoring: they are gaps for the model.
+      // Outliers (not level shifts) stay out of the fit and of the re-anchoring: gaps for the model.
       const masked = Float64Array.from(values.subarray(0, K));
       for (const a of outliers) masked[a.index] = NaN;
       f = f.rebind(values, masked);

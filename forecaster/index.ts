@@ -23,7 +23,6 @@ export interface ForecastEvent {
 export interface ForecastResult extends QuantileForecast {
   /** Per candidate model: its selection score (mean pinball on the calibration origins). */
   selection?: Record<string, { score: number; calibrationOrigins: number }>;
-  /** Recent actuals outside the 0.99 interval; they were treated as gaps for fitting. */
   /** Recent points outside the 0.99 interval; `levelShift` ones are the new level and stay in the fit, the others are treated as gaps. */
   anomalies: { index: number; time: string; value: number; levelShift: boolean }[];
   /** Grid index where the data the model was fitted on ends (exclusive). */

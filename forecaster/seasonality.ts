@@ -19,12 +19,12 @@ export interface SeasonalityOptions {
   stepMs?: number;
 }
 
-/** Detection works on at most this many points; longer series are averaged down first. */
 /**
  * How far a longer season's ACF must stand above the ACF one base season shorter to count as a
  * season of its own (a weekly bump at 7 days over 6), rather than a multiple of the base.
  */
 const SEASON_BUMP = 0.02;
+/** Detection works on at most this many points; longer series are averaged down first. */
 const DETECT_POINTS = 2048;
 
 /**

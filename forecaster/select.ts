@@ -41,10 +41,6 @@ export function meanScore(scores: Float64Array): number {
   return n ? sum / n : Infinity;
 }
 
-export function crossCalibratedScore(residuals: ResidualMatrix, horizon: number, levels: number[]): number {
-  return meanScore(crossCalibratedScores(residuals, horizon, levels));
-}
-
 /**
  * Whether `a` scores lower than `b` beyond the noise of the comparison: the mean per-origin
  * difference is below zero by more than two standard errors. Neighbouring origins share most of
