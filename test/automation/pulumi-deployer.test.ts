@@ -12,7 +12,7 @@ import { FakeStackDriver, NamedError } from './fake-stack-driver';
 import { PassThroughClient } from 'google-auth-library';
 import { createComputeObserver } from '../../automation/adapters/compute-observer';
 import type { FleetObserver } from '../../automation/ports';
-import { startComputeFake, type FakeManagedInstance } from '../fakes/compute-fake';
+import { startComputeFake, type ComputeFake, type FakeManagedInstance } from '../fakes/compute-fake';
 import { CollectingSink, NOW, fixedClock, generation, workloadPlan } from './helpers';
 
 const LOCK_ERROR = [
@@ -258,68 +258,52 @@ describe('PulumiDeployer over a fake stack driver', () => {
 
 describe('PulumiDeployer: live MIG state over the stack outputs', () => {
   const running = (health: string): FakeManagedInstance => ({ instance: `vm-${health}-${Math.random().toString(36).slice(2, 7)}`, instanceStatus: 'RUNNING', currentAction: 'NONE', instanceHealth: [{ detailedHealthState: health }] });
+  const group = (name: string) => `projects/p1/zones/us-central1-a/instanceGroupManagers/${name}`;
 
-  it('GIVEN outputs from the last update say the primary is healthy but its VMs now fail their checks WHEN reading state THEN the state shows it unhealthy with the live counts', async () => {
+  /** web and api applied through the fake stack driver; their MIGs answered by a local Compute endpoint holding `groups`. */
+  async function readLiveState(groups: Record<string, FakeManagedInstance[]>, before?: (fake: ComputeFake) => void) {
     const fake = await startComputeFake();
     try {
-      fake.groups.set('projects/p1/zones/us-central1-a/instanceGroupManagers/web-g1', [running('UNHEALTHY'), running('UNHEALTHY'), running('HEALTHY'), { instance: 'x', instanceStatus: 'SUSPENDED' }]);
-      fake.groups.set('projects/p1/zones/us-central1-a/instanceGroupManagers/api-g1', [running('HEALTHY'), running('HEALTHY')]);
+      for (const [name, instances] of Object.entries(groups)) fake.groups.set(group(name), instances);
+      before?.(fake);
       const observer = createComputeObserver({ clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never, projectId: 'test' } });
-      const driver = new FakeStackDriver();
-      const { d } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
+      const { d, sink } = deployer(new FakeStackDriver(), { observer, fleetStateFromOutputs: stateWithMigLinks });
       await d.apply(plan('web', 'api'));
-
       const state = await d.state();
-      await observer.close?.();
-
-      const web = state.workloads.find((w) => w.workload === 'web')!.generations[0]!;
-      assert.deepEqual([web.healthy, web.running, web.suspended, web.stopped], [false, 3, 1, 0]);
-      assert.equal(state.workloads.find((w) => w.workload === 'api')!.generations[0]!.healthy, true);
+      await d.close();
+      return { state, sink, requests: [...fake.requests] };
     } finally {
       await fake.close();
     }
+  }
+  const generationOf = (state: FleetState, workload: string) => state.workloads.find((w) => w.workload === workload)!.generations[0]!;
+
+  it('GIVEN outputs from the last update say the primary is healthy but its VMs now fail their checks WHEN reading state THEN the state shows it unhealthy with the live counts', async () => {
+    const { state } = await readLiveState({
+      'web-g1': [running('UNHEALTHY'), running('UNHEALTHY'), running('HEALTHY'), { instance: 'x', instanceStatus: 'SUSPENDED' }],
+      'api-g1': [running('HEALTHY'), running('HEALTHY')],
+    });
+
+    const web = generationOf(state, 'web');
+    assert.deepEqual([web.healthy, web.running, web.suspended, web.stopped], [false, 3, 1, 0]);
+    assert.equal(generationOf(state, 'api').healthy, true);
   });
 
   it('GIVEN the Compute API answers 503 once WHEN reading state THEN the read is retried, logged, and succeeds', async () => {
-    const fake = await startComputeFake();
-    try {
-      for (const n of ['web-g1', 'api-g1']) fake.groups.set(`projects/p1/zones/us-central1-a/instanceGroupManagers/${n}`, [running('HEALTHY')]);
-      fake.failNext(503);
-      const observer = createComputeObserver({ clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never, projectId: 'test' } });
-      const driver = new FakeStackDriver();
-      const { d, sink } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
-      await d.apply(plan('web', 'api'));
+    const { state, sink, requests } = await readLiveState({ 'web-g1': [running('HEALTHY')], 'api-g1': [running('HEALTHY')] }, (fake) => fake.failNext(503));
 
-      const state = await d.state();
-      await observer.close?.();
-
-      assert.deepEqual(state.workloads.map((w) => w.generations[0]!.healthy), [true, true]);
-      assert.equal(fake.requests.length, 3, 'web (failed, then again) and api');
-      assert.deepEqual(sink.codes(), ['deploy.retry']);
-    } finally {
-      await fake.close();
-    }
+    assert.deepEqual(state.workloads.map((w) => w.generations[0]!.healthy), [true, true]);
+    assert.equal(requests.length, 3, 'web (failed, then again) and api');
+    assert.deepEqual(sink.codes(), ['deploy.retry']);
   });
 
   it('GIVEN the outputs name a MIG that no longer exists WHEN reading state THEN it counts as empty and unhealthy, with a warning, and the workload is still planned', async () => {
-    const fake = await startComputeFake();
-    try {
-      fake.groups.set('projects/p1/zones/us-central1-a/instanceGroupManagers/api-g1', [running('HEALTHY')]);
-      const observer = createComputeObserver({ clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never, projectId: 'test' } });
-      const driver = new FakeStackDriver();
-      const { d, sink } = deployer(driver, { observer, fleetStateFromOutputs: stateWithMigLinks });
-      await d.apply(plan('web', 'api'));
+    const { state, sink } = await readLiveState({ 'api-g1': [running('HEALTHY')] });
 
-      const state = await d.state();
-      await observer.close?.();
-
-      assert.equal(state.unreadable, undefined);
-      const web = state.workloads.find((w) => w.workload === 'web')!.generations[0]!;
-      assert.deepEqual([web.running, web.suspended, web.stopped, web.healthy], [0, 0, 0, false]);
-      assert.ok(sink.events.some((e) => e.code === 'deploy.mig-missing' && /web-g1's instance group .* no longer exists/.test(e.message)));
-    } finally {
-      await fake.close();
-    }
+    assert.equal(state.unreadable, undefined);
+    const web = generationOf(state, 'web');
+    assert.deepEqual([web.running, web.suspended, web.stopped, web.healthy], [0, 0, 0, false]);
+    assert.ok(sink.events.some((e) => e.code === 'deploy.mig-missing' && /web-g1's instance group .* no longer exists/.test(e.message)));
   });
 
   it('GIVEN a generation whose outputs carry no MIG link (an older stack) WHEN reading state THEN it is taken from the outputs and the observer is not called', async () => {
