@@ -181,7 +181,6 @@ export function parseConfig(text: string, file: string): ShadowscaleConfig {
   return normalize(raw as unknown as RawConfig, file);
 }
 
-
 /** deployer.stack in the file → the stack program's options (only what is set). */
 function stackOptions(raw: NonNullable<NonNullable<RawConfig['deployer']>['stack']> | undefined, file: string): StackOptionsConfig {
   const out: StackOptionsConfig = {};

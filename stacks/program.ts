@@ -23,7 +23,6 @@ export interface FleetProgramOptions {
   labels?: Record<string, string>;
 }
 
-
 export function resolveProgramOptions(opts: FleetProgramOptions = {}): WorkloadOptions {
   const vmWarmupSec = opts.vmWarmupSec ?? 120;
   if (!Number.isInteger(vmWarmupSec) || vmWarmupSec < 0 || vmWarmupSec > MAX_VM_WARMUP_SEC) {

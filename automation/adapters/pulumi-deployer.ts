@@ -275,8 +275,6 @@ export class FileRecoveryMarkers implements RecoveryMarkers {
 // ---------------------------------------------------------------------------------------------
 // The deployer.
 
-
-
 export interface PulumiDeployerOptions {
   deployer: Pick<DeployerConfig, 'stackPrefix' | 'concurrency' | 'retries'>;
   /** Workloads whose stacks `state()` reads: the shard this process owns, or all (modes/wiring.ts stateWorkloads). */

@@ -11,7 +11,7 @@ import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } fr
 import { generationSpendPerHour, generationVms } from '../planner/guardrails';
 import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
 import { ShadowscaleError, describeError, errorKindOf, type ErrorKind } from '../errors';
-import { cancelledError, isCancellation } from '../adapters/retry';
+import { cancelledError } from '../adapters/retry';
 import { mapSettled } from './concurrency';
 import { validatePlan } from '../validate';
 
@@ -48,7 +48,6 @@ export type PlanFn = (input: {
   plan: FleetPlan;
   decisions: Decision[];
 };
-
 
 export interface RunContext {
   config: ShadowscaleConfig;
@@ -283,7 +282,6 @@ export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plan
   }
   return refused;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // The tick.
