@@ -20,7 +20,7 @@ import type { Decision, FleetPlan, FleetState, GenerationPlan, GenerationStatus,
 import { inputError } from './errors';
 import { checkPlannerConfig } from './validate';
 import { viewForecast, type ForecastStep } from './planner/forecast-view';
-import { contentionProbability, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
+import { contentionProbability, floorsForPool, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
 import { schedulesFromFloors } from './planner/schedules';
 import { criticalRatio, expectedExcess, quantileAt } from './planner/quantiles';
 import { capAutoscalers, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms } from './planner/guardrails';
@@ -509,22 +509,34 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
       g.stopped = 0;
       continue;
     }
-    const floors = sizing.floors.map((f) => Math.min(limit, f));
+    let floors = sizing.floors.map((f) => Math.min(limit, f));
     g.running = floors[0];
+    if (g === poolOwner) {
+      // The pool fits in what the floor leaves under the VM limit. VMs of a rise beyond the pool
+      // actually kept boot instead of resuming, so when less is kept the floors ask for them
+      // that much earlier (and the room is taken again).
+      let room = Math.max(0, limit - g.running);
+      let suspended = Math.min(room, sizing.pool.suspended);
+      let stopped = Math.min(room - suspended, sizing.pool.stopped);
+      if (suspended + stopped < sizing.pool.suspended + sizing.pool.stopped) {
+        floors = floorsForPool(sizing.paths, suspended, stopped).map((f) => Math.min(limit, f));
+        g.running = floors[0];
+        room = Math.max(0, limit - g.running);
+        suspended = Math.min(room, suspended);
+        stopped = Math.min(room - suspended, stopped);
+      }
+      g.suspended = suspended;
+      g.stopped = stopped;
+    } else {
+      g.suspended = 0;
+      g.stopped = 0;
+    }
     g.targetUtilization = sizing.targetUtilization;
     g.minReplicas = g.weight > 0 || g.state === 'warming' ? Math.min(1, limit) : 0;
     // The first window starts now even when the forecast's first step is a little later, so
     // no gap is left with only minReplicas.
     const times = sizing.stepTimesMs.map((t, h) => (h === 0 ? Math.min(t, ctx.nowMs) : t));
     g.scalingSchedules = schedulesFromFloors(g.name, times, floors, sizing.stepMs);
-    if (g === poolOwner) {
-      const room = Math.max(0, limit - g.running);
-      g.suspended = Math.min(room, sizing.pool.suspended);
-      g.stopped = Math.min(room - g.suspended, sizing.pool.stopped);
-    } else {
-      g.suspended = 0;
-      g.stopped = 0;
-    }
   }
   const owner = poolOwner;
   decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {

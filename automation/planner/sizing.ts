@@ -63,6 +63,8 @@ export interface Sizing {
   /** Largest VM count the highest forecast quantile asks for within the pool window. */
   upperVms: number;
   pool: PoolChoice;
+  /** Per path, for recomputing the floors when less of the pool is kept (floorsForPool). */
+  paths: PathFloors;
   /** Steps ahead the floors are raised for the slowest path a forecast rise takes (`leadPath`). */
   leadSteps: number;
   /** How the last VMs of a forecast rise arrive: resumed from the pool, started, or booted past it. */
@@ -102,6 +104,21 @@ function floorsAhead(need: readonly number[], lead: number): number[] {
     for (let k = h; k <= Math.min(need.length - 1, h + lead); k++) m = Math.max(m, need[k]);
     return m;
   });
+}
+
+/** The VMs a rise needs, asked ahead by each path's latency (resume, start, boot). */
+export interface PathFloors {
+  resume: number[];
+  start: number[];
+  boot: number[];
+}
+
+/**
+ * Floors for a pool of `suspended` + `stopped` VMs: the first `suspended` VMs of a rise come by
+ * a resume, the next `stopped` by a start, the rest by a boot, each asked that far ahead.
+ */
+export function floorsForPool(paths: PathFloors, suspended: number, stopped: number): number[] {
+  return paths.resume.map((f, h) => Math.max(f, paths.start[h]! - suspended, paths.boot[h]! - suspended - stopped));
 }
 
 export function sizeGeneration(input: SizingInput): Sizing {
@@ -160,8 +177,8 @@ export function sizeGeneration(input: SizingInput): Sizing {
   const bootLead = leadStepsFor(latencies.bootSec, stepMs);
   const startFloors = floorsAhead(need, startLead);
   const bootFloors = floorsAhead(need, bootLead);
-  const floors = resumeFloors.map((f, h) =>
-    Math.max(f, startFloors[h] - pool.suspended, bootFloors[h] - pool.suspended - pool.stopped));
+  const paths: PathFloors = { resume: resumeFloors, start: startFloors, boot: bootFloors };
+  const floors = floorsForPool(paths, pool.suspended, pool.stopped);
   // The slowest path that sets some floor, for the decision to name.
   let leadPath: LeadPath = 'resume';
   for (let h = 0; h < floors.length; h++) {
@@ -176,7 +193,7 @@ export function sizeGeneration(input: SizingInput): Sizing {
     const pts = steps[h].points;
     upperVms = Math.max(upperVms, vmsFor(pts.values[pts.values.length - 1], capacityPerVm));
   }
-  return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, floorNow, upperVms, pool, leadSteps, leadPath, poolHeld: input.poolHeld ?? false, targetUtilization };
+  return { stepTimesMs: steps.map((s) => s.timeMs), stepMs, demandAtQ, floors, paths, floorNow, upperVms, pool, leadSteps, leadPath, poolHeld: input.poolHeld ?? false, targetUtilization };
 }
 
 /** min(median / q*, q* / top level) of one step's forecast: the headroom its spread asks for. */

@@ -4,7 +4,7 @@ import { validatePlan, checkPlannerConfig } from '../../automation/validate';
 import { ShadowscaleError } from '../../automation/errors';
 import type { FleetPlan } from '../../automation/fleet-plan';
 import { viewForecast } from '../../automation/planner/forecast-view';
-import { sizeGeneration } from '../../automation/planner/sizing';
+import { floorsForPool, sizeGeneration } from '../../automation/planner/sizing';
 import { T0, STEP, config, forecastOf, gen, iso, state, stateAfter, workload } from './fixtures';
 
 const codes = (r: { decisions: { code: string }[] }) => r.decisions.map((d) => d.code);
@@ -86,6 +86,24 @@ describe('planFleet: sizing by cost', () => {
     assert.ok(pool < 110 - 11, `the pool (${pool}) must be smaller than the rise for this test`);
     assert.equal(sizing.leadPath, 'boot');
     assert.deepEqual(sizing.floors.slice(4, 10), [11, 110 - pool, 110 - pool, 110 - pool, 110, 110]);
+  });
+
+  it('GIVEN a smaller pool than the sizing chose WHEN the floors are recomputed for it THEN the VMs beyond the kept pool are asked a boot ahead', () => {
+    const sizing = sizeAtOneMinute((h) => (h < 10 ? 100 : 1000), 0.05);
+    assert.deepEqual(floorsForPool(sizing.paths, sizing.pool.suspended, sizing.pool.stopped), sizing.floors);
+    // With no pool kept, the whole rise is asked a boot ahead: the same floors as with no pool at all.
+    assert.deepEqual(floorsForPool(sizing.paths, 0, 0).slice(4, 10), [11, 110, 110, 110, 110, 110]);
+  });
+
+  it('GIVEN a VM limit that cuts the pool WHEN planning THEN the VMs of a rise beyond the kept pool are asked a boot ahead (the floor now is higher)', () => {
+    // 1-minute steps, a rise at step 3: a resume (2 steps ahead) does not reach it from now, a boot (5 steps) does.
+    const f = forecastOf((h) => (h < 3 ? 100 : 160), { spread: 0.02 });
+    const planWith = (maxVms: number) => genNamed(planFleet(input({ forecasts: { web: f }, config: config([workload({ guardrails: { ...workload().guardrails, maxVms } })]) })).plan, 'web-g1')!;
+    const roomy = planWith(100);
+    const tight = planWith(16);
+    assert.ok(roomy.suspended + roomy.stopped > tight.suspended + tight.stopped, `pool ${roomy.suspended} with room, ${tight.suspended} under the limit`);
+    assert.ok(tight.running > roomy.running, `floor now ${tight.running} under the limit vs ${roomy.running} with a full pool`);
+    assert.ok(tight.running + tight.suspended + tight.stopped <= 16);
   });
 
   it('GIVEN the same forecast WHEN a running VM (the pool refill boot) gets dearer THEN the pool shrinks, because every autoscaler call on a pool VM costs a boot', () => {
