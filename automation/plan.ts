@@ -49,9 +49,6 @@ export interface PlannerInput {
   previous?: FleetPlan;
 }
 
-/** When the state reports a generation's templateVersion, a template change is detected without the previous plan. */
-type ObservedGeneration = GenerationStatus;
-
 export interface PlannerResult {
   plan: FleetPlan;
   decisions: Decision[];
@@ -100,6 +97,11 @@ export function planFleet(input: PlannerInput): PlannerResult {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The forecast age limit of one workload (one limit for all, or per workload). */
+function maxAgeFor(limit: number | Record<string, number> | undefined, workload: string): number {
+  return typeof limit === 'number' ? limit : limit?.[workload] ?? DEFAULT_FORECAST_MAX_AGE_MS;
+}
+
 function decide(ctx: Ctx, workload: string, code: string, message: string, numbers: Decision['numbers'] = {}, generation?: string): void {
   ctx.decisions.push(generation ? { workload, code, message, numbers, generation } : { workload, code, message, numbers });
 }
@@ -116,7 +118,7 @@ function previousGeneration(ctx: Ctx, workload: string, name: string): Generatio
 }
 
 /** The plan of a generation exactly as the state reports it (used to hold and as a start). */
-function fromStatus(w: WorkloadConfig, s: ObservedGeneration, ctx: Ctx): GenerationPlan {
+function fromStatus(w: WorkloadConfig, s: GenerationStatus, ctx: Ctx): GenerationPlan {
   const prev = previousGeneration(ctx, w.name, s.name);
   const placementConfig = w.placements.find((p) => p.id === s.placementId);
   const placement = placementConfig ? toPlacement(placementConfig) : prev?.placement ?? { id: s.placementId, region: w.region, machineType: 'unknown', pricePerHour: 0, suspendedPricePerHour: 0, stoppedPricePerHour: 0 };
@@ -186,7 +188,7 @@ function setState(g: GenerationPlan, state: GenerationPlan['state'], ctx: Ctx): 
 
 // ---------------------------------------------------------------------------------------------
 
-function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast: QuantileForecast | undefined, ctx: Ctx): WorkloadPlan {
+function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: QuantileForecast | undefined, ctx: Ctx): WorkloadPlan {
   const sorted = [...status].sort((a, b) => a.name.localeCompare(b.name));
   const unknownTemplates = sorted.filter((s) => s.templateVersion === undefined && !previousGeneration(ctx, w.name, s.name)).map((s) => s.name);
   if (unknownTemplates.length) {
@@ -211,7 +213,7 @@ function planWorkload(w: WorkloadConfig, status: ObservedGeneration[], forecast:
     return plan;
   }
 
-  const maxAgeMs = typeof ctx.maxAgeMs === 'number' ? ctx.maxAgeMs : ctx.maxAgeMs[w.name] ?? DEFAULT_FORECAST_MAX_AGE_MS;
+  const maxAgeMs = maxAgeFor(ctx.maxAgeMs, w.name);
   const view = viewForecast(w.name, forecast, ctx.nowMs, maxAgeMs, ctx.config.events);
   // Holding keeps every count, weight and schedule, but each autoscaler goes back to the
   // configured target (fromStatus): without a forecast, plain reactive scaling is the floor.
@@ -667,7 +669,7 @@ export function costReport(input: CostReportInput): WorkloadCostReport[] {
     const overflow = shadows.filter((g) => !isSuccessor(g));
     const shadowCostPerHour = shadows.reduce((s, g) => s + costOf(g), 0);
     const cap = w.signals[0].capacityPerVm;
-    const maxAgeMs = typeof input.forecastMaxAgeMs === 'number' ? input.forecastMaxAgeMs : input.forecastMaxAgeMs?.[w.name] ?? DEFAULT_FORECAST_MAX_AGE_MS;
+    const maxAgeMs = maxAgeFor(input.forecastMaxAgeMs, w.name);
     const view = viewForecast(w.name, input.forecasts[w.name], nowMs, maxAgeMs, input.config.events);
     let avoided = 0;
     let savings = 0;
