@@ -3,7 +3,8 @@
  *
  * shadowscale replay --history FILE --value-column COL [--time-column COL | --step DUR]
  *   [--resample DUR] --capacity-per-vm X [--controller shadowscale|reactive|reactive-pool|seasonal|static]
- *   [--tick DUR] [--boot 4m --resume 1m --start 2m] [--format jsonl|table] [--report FILE.html]
+ *   [--tick DUR] [--boot 4m --resume 1m --start 2m] [--price-running 1 --price-suspended 0.08
+ *   --price-stopped 0.04] [--format jsonl|table] [--report FILE.html]
  *
  * jsonl: one line per scored step {"t","demand","running","suspended","stopped"} (the MIG
  * targets the controller asked for at that step, decided from earlier rows only), then
@@ -28,10 +29,20 @@ interface ReplayFlags extends HistoryFlags {
   boot: string;
   resume: string;
   start: string;
+  priceRunning: string;
+  priceSuspended: string;
+  priceStopped: string;
   warmup: string;
   targetUtilization?: string;
   format: 'jsonl' | 'table';
   report?: string;
+}
+
+/** A price per VM-minute: positive for a running VM, non-negative for a pooled one. */
+function price(text: string, flag: string, positive = false): number {
+  const x = Number(text);
+  if (!(Number.isFinite(x) && (positive ? x > 0 : x >= 0))) throw inputError('input.flag', { field: flag }, `expected a price per VM-minute ${positive ? '> 0' : '>= 0'}, got "${text}"`);
+  return x;
 }
 
 export function parseReplayFlags(flags: ReplayFlags): ReplayOptions {
@@ -44,7 +55,10 @@ export function parseReplayFlags(flags: ReplayFlags): ReplayOptions {
     capacityPerVm,
     tickMs: parseDuration(flags.tick, '--tick'),
     warmupMs: parseDuration(flags.warmup, '--warmup'),
-    model: { bootMs: parseDuration(flags.boot, '--boot'), resumeMs: parseDuration(flags.resume, '--resume'), startMs: parseDuration(flags.start, '--start') },
+    model: {
+      bootMs: parseDuration(flags.boot, '--boot'), resumeMs: parseDuration(flags.resume, '--resume'), startMs: parseDuration(flags.start, '--start'),
+      price: { running: price(flags.priceRunning, '--price-running', true), suspended: price(flags.priceSuspended, '--price-suspended'), stopped: price(flags.priceStopped, '--price-stopped') },
+    },
   };
   if (flags.targetUtilization !== undefined) {
     const u = Number(flags.targetUtilization);
@@ -107,6 +121,9 @@ export function replayCommand(): Command {
     .option('--boot <dur>', 'new VM latency', '4m')
     .option('--resume <dur>', 'resume-from-suspended latency', '1m')
     .option('--start <dur>', 'start-from-stopped latency', '2m')
+    .option('--price-running <x>', 'price of a running (or booting) VM per minute', '1')
+    .option('--price-suspended <x>', 'price of a suspended VM per minute', '0.08')
+    .option('--price-stopped <x>', 'price of a stopped VM per minute', '0.04')
     .option('--warmup <dur>', 'rows before the first scored step, run by the reactive fallback (no history to forecast from yet)', '1d')
     .option('--target-utilization <u>', 'target utilisation of the reference controllers (default 0.6)')
     .addOption(new Option('--format <fmt>', 'output').choices(['jsonl', 'table']).default('jsonl'))

@@ -84,6 +84,16 @@ describe('shadowscale replay (CLI)', function () {
     assert.match(html, /reactive-pool/);
   });
 
+  it('GIVEN pool prices WHEN replaying a controller that keeps a pool THEN its cost follows them, and a negative price names its flag', async () => {
+    const base = ['--history', join(dir, 'full.csv'), '--value-column', 'value', '--time-column', 'timestamp', '--capacity-per-vm', '12.5', '--controller', 'reactive-pool', '--format', 'jsonl'];
+    const summaryOf = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!).summary as { cost: number; oracleCost: number };
+    const cheap = summaryOf(await runCli(base));
+    const dear = summaryOf(await runCli([...base, '--price-suspended', '0.5', '--price-stopped', '0.5']));
+    assert.ok(dear.cost > cheap.cost, `cost ${dear.cost} with dearer pools vs ${cheap.cost}`);
+    assert.equal(dear.oracleCost, cheap.oracleCost, 'the oracle runs no pool');
+    await assert.rejects(runCli([...base, '--price-stopped', '-1']), /--price-stopped: expected a price per VM-minute >= 0, got "-1"/);
+  });
+
   it('GIVEN a bad --capacity-per-vm WHEN replaying THEN the error names the flag', async () => {
     await assert.rejects(runCli(['--history', join(dir, 'full.csv'), '--value-column', 'value', '--time-column', 'timestamp', '--capacity-per-vm', 'lots']), /--capacity-per-vm: expected a positive number/);
   });
