@@ -165,18 +165,24 @@ function validateReplay(result: ReplayResult, where: string): void {
   if (!(result.stepMs > 0)) throw inputError('report.bad-step', { field: `${where}.stepMs` }, `expected a positive number of ms, got ${result.stepMs}`);
   result.steps.forEach((s, i) => {
     timeMs(s.t, `${where}.steps[${i}].t`);
+    // A gap in the history is a step without demand (NaN); every count and cost is still a number.
     for (const field of ['demand', 'running', 'suspended', 'stopped', 'cost'] as const) {
-      if (typeof s[field] !== 'number' || Number.isNaN(s[field])) {
+      if (typeof s[field] !== 'number' || (field !== 'demand' && Number.isNaN(s[field]))) {
         throw inputError('report.bad-step-value', { field: `${where}.steps[${i}].${field}` }, `expected a number, got ${JSON.stringify(s[field])}`);
       }
     }
   });
 }
 
+/** A gap (NaN) as a missing point in a chart. */
+function known(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
 function demandChartSpec(steps: ReplayStep[]) {
   const rows: ChartRow[] = steps.map((s) => ({
     t: Date.parse(s.t),
-    demand: s.demand,
+    demand: known(s.demand),
     p50: s.forecastP50 ?? null,
     p95: s.forecastP95 ?? null,
   }));
@@ -211,7 +217,7 @@ function fleetChartSpec(result: ReplayResult) {
     running: s.running,
     suspended: s.suspended,
     stopped: s.stopped,
-    needed: s.demand / result.capacityPerVm,
+    needed: known(s.demand / result.capacityPerVm),
   }));
   const data = downsampleRows(rows, MAX_POINTS_PER_LINE, { running: 'max', suspended: 'max', stopped: 'max', needed: 'max' });
   const states = ['running', 'suspended', 'stopped'];
@@ -266,7 +272,8 @@ function weightsChartSpec(steps: ReplayStep[]) {
  * to that count; scaling to the summary's oracle cost keeps whatever prices the replay used.
  */
 export function oracleCumulativeCost(result: ReplayResult): number[] {
-  const vms = result.steps.map((s) => Math.ceil(Math.max(0, s.demand) / result.capacityPerVm));
+  // A gap step has no demand to serve: the oracle runs nothing there.
+  const vms = result.steps.map((s) => (Number.isFinite(s.demand) ? Math.ceil(Math.max(0, s.demand) / result.capacityPerVm) : 0));
   const totalVms = vms.reduce((a, b) => a + b, 0);
   const perVm = totalVms > 0 ? result.summary.oracleCost / totalVms : 0;
   let sum = 0;

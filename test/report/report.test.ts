@@ -165,6 +165,16 @@ describe('replay report content (no browser)', function () {
     });
   });
 
+  it('GIVEN a history with a gap (steps without demand) WHEN rendered THEN the report is written, the gap is a missing point and the oracle runs nothing there', async function () {
+    const primary = makeReplay({ controller: 'c', steps: 300, seed: 12 });
+    for (let i = 100; i < 110; i++) primary.steps[i]!.demand = NaN;
+    const html = await renderReplayReport({ title: 't', source: 's', primary, references: [] });
+    assert.match(html, /<figure data-chart="demand">/);
+    const cum = oracleCumulativeCost(primary);
+    assert.ok(cum.every(Number.isFinite));
+    assert.equal(cum[109], cum[99], 'no oracle cost over the gap');
+  });
+
   it('GIVEN a step with a bad time WHEN rendered THEN the error names the reference and step', async function () {
     const reference = makeReplay({ controller: 'r', steps: 10, seed: 10 });
     reference.steps[2]!.t = 'yesterday';
