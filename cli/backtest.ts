@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { backtest, type BacktestResult } from '../forecaster';
 import { timeAt } from '../forecaster/series';
+import { BACKTEST_SHARE } from '../forecaster/backtest';
 import type { Series } from '../forecaster/types';
 import { renderBacktestReport } from '../automation/render/report';
 import { addHistoryOptions, readHistoryFromFlags, type HistoryFlags } from './history-options';
@@ -44,6 +45,9 @@ export async function runBacktest(flags: BacktestFlags, out: NodeJS.WritableStre
       if (done === total) progress.stop();
     },
   });
+  if (result.origins.length < originsWanted) {
+    process.stderr.write(`backtest: ${result.origins.length} origins, not ${originsWanted}: that is every row of the last ${Math.round(BACKTEST_SHARE * 100)} % of the history with ${horizon} actuals after it\n`);
+  }
   if (flags.report) await writeBacktestReport(flags, series, result, horizon);
   if (format === 'json') {
     out.write(`${JSON.stringify({

@@ -62,7 +62,7 @@ export async function runForecast(flags: ForecastFlags, out: NodeJS.WritableStre
   const quantiles = parseQuantiles(flags.quantiles ?? '0.5,0.9,0.95,0.99');
   const at = flags.at === undefined ? undefined : parsePositiveInt(flags.at, '--at');
   const format = parseFormat(flags.format);
-  const { series } = await readHistoryFromFlags(flags);
+  const { series } = await readHistoryFromFlags(flags, undefined, err);
   const models = flags.models ? flags.models.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const result = await forecast(series, { horizon, quantiles, at, model: flags.model, models });
   if (format === 'json') {

@@ -24,13 +24,14 @@ export function addHistoryOptions(cmd: Command): Command {
     .option('--resample <dur>', 'resample to this step by averaging, e.g. 5m');
 }
 
-export async function readHistoryFromFlags(flags: HistoryFlags, minPoints?: number) {
+/** Reads the history the flags name; values it dropped (negative, NaN) are reported on `err`. */
+export async function readHistoryFromFlags(flags: HistoryFlags, minPoints?: number, err: NodeJS.WritableStream = process.stderr) {
   if (!flags.history) throw inputError('input.flag', { field: '--history' }, 'expected a history file');
   if (!flags.valueColumn) throw inputError('input.flag', { field: '--value-column' }, 'expected the name of the value column');
   if (flags.timeColumn && flags.step) {
     throw inputError('input.flag', { field: '--time-column/--step' }, 'give either --time-column (the file has times) or --step (row i is at i x step), not both');
   }
-  return readHistoryFile({
+  const read = await readHistoryFile({
     file: flags.history,
     valueColumn: flags.valueColumn,
     timeColumn: flags.timeColumn,
@@ -38,4 +39,9 @@ export async function readHistoryFromFlags(flags: HistoryFlags, minPoints?: numb
     resampleMs: flags.resample ? parseDuration(flags.resample, '--resample') : undefined,
     minPoints,
   });
+  const { dropped } = read.report;
+  if (dropped.count) {
+    err.write(`history: ${flags.history}, column "${flags.valueColumn}": ${dropped.count} negative or NaN value(s) dropped and treated as gaps (rows ${dropped.firstRows.join(', ')}${dropped.count > dropped.firstRows.length ? ', ...' : ''})\n`);
+  }
+  return read;
 }

@@ -44,7 +44,7 @@ export interface BacktestResult {
 }
 
 /** Share of the series, at its end, that the origins are spread over. */
-const BACKTEST_SHARE = 0.3;
+export const BACKTEST_SHARE = 0.3;
 
 /** Origins spread evenly over the last ~30 % of the series, each leaving `horizon` actuals. */
 export function backtestOrigins(length: number, horizon: number, count: number, earliest: number): number[] {

@@ -11,7 +11,7 @@
  *   every printed time that the clock is synthetic; only the step and the row order are real.
  * Row numbers in messages are 1-based data rows (the header line is not counted).
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { inputError, ShadowscaleError } from '../../automation/errors';
@@ -86,6 +86,8 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
     const code = (err as NodeJS.ErrnoException).code;
     throw inputError('file-missing', { file }, code === 'ENOENT' ? 'file not found' : `file not readable (${code})`);
   }
+  // DuckDB would read a 0-byte CSV as one unnamed column, and the error would be about the column.
+  if ((await stat(file)).size === 0) throw inputError('empty-file', { file }, 'the file is empty: expected a header line and data rows');
   if (opts.timeColumn === undefined && opts.stepMs === undefined) {
     throw inputError('no-clock', { file }, 'neither a time column nor a step was given: name the time column (--time-column) or give the row step (--step) for a file without one');
   }

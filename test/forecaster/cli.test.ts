@@ -36,6 +36,19 @@ describe('cli forecast / backtest', () => {
     assert.equal(parsed.quantiles['0.99']!.length, 5);
   });
 
+  it('GIVEN negative and NaN values WHEN forecasting THEN they are reported on stderr with their rows, and the forecast is still made', async () => {
+    const lines = (await import('node:fs')).readFileSync(file, 'utf8').trimEnd().split('\n');
+    lines[50] = lines[50]!.replace(/,.*/, ',-3');
+    lines[51] = lines[51]!.replace(/,.*/, ',NaN');
+    const dirty = join(dir, 'dirty.csv');
+    await writeFile(dirty, `${lines.join('\n')}\n`);
+    const out = sink();
+    const err = sink();
+    await runForecast({ ...flags(), history: dirty, horizon: '3', quantiles: '0.5' }, out, err);
+    assert.match(err.text, /dirty\.csv, column "value": 2 negative or NaN value\(s\) dropped and treated as gaps \(rows 50, 51\)/);
+    assert.equal((JSON.parse(out.text) as { quantiles: Record<string, number[]> }).quantiles['0.5']!.length, 3);
+  });
+
   it('GIVEN a horizon that is not a positive integer WHEN forecasting THEN an input error names --horizon', async () => {
     for (const horizon of ['0', '-3', '2.5', 'ten']) {
       await assert.rejects(runForecast({ ...flags(), horizon }, sink()), (e: Error & { kind?: string }) => e.kind === 'input' && /--horizon: expected a positive whole number/.test(e.message));

@@ -202,6 +202,11 @@ describe('sources/files: readHistoryFile', () => {
       await rejectsWith(readHistoryFile({ file, timeColumn: 'timestamp', valueColumn: 'value' }), 'value-not-numeric', [file, 'row 3000', 'column "value"', '"twelve"']);
     });
 
+    it('GIVEN a 0-byte file THEN the error says the file is empty (not that a column is missing)', async () => {
+      const file = write('zero.csv', '');
+      await rejectsWith(readHistoryFile({ file, timeColumn: 'timestamp', valueColumn: 'value' }), 'empty-file', [file, 'the file is empty']);
+    });
+
     it('GIVEN a header and no rows THEN the series is empty', async () => {
       const file = write('empty.csv', 'timestamp,value\n');
       await rejectsWith(readHistoryFile({ file, timeColumn: 'timestamp', valueColumn: 'value' }), 'empty-series', [file, 'no data rows']);
