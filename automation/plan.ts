@@ -12,7 +12,9 @@
  *    placement, growth past its quota), an overflow shadow when the contention probability is
  *    above the threshold; both go standby -> warming -> active; an old primary drains and is
  *    retired only after its successor served at full weight for drainSec.
- * 5. Guardrails: weight step per tick, VMs and spend per workload, then in total by priority.
+ * 5. Guardrails: weight step per tick, VMs and spend per workload, then in total by priority. A
+ *    trim that takes pool VMs a sized generation's floors counted on moves their floors a boot
+ *    ahead (future windows only, within the caps).
  */
 import type { QuantileForecast } from '../forecaster/types';
 import type { ShadowscaleConfig, WorkloadConfig, PlacementConfig } from './config-types';
@@ -23,7 +25,7 @@ import { viewForecast, type ForecastStep } from './planner/forecast-view';
 import { contentionProbability, floorsForPool, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
 import { schedulesFromFloors } from './planner/schedules';
 import { criticalRatio, expectedExcess, quantileAt } from './planner/quantiles';
-import { capAutoscalers, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms } from './planner/guardrails';
+import { capAutoscalers, refloorAfterTrim, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms, type SizedFloors } from './planner/guardrails';
 
 export type PlannerConfig = Pick<ShadowscaleConfig, 'workloads' | 'events' | 'totalGuardrails' | 'quantiles'>;
 
@@ -69,6 +71,11 @@ interface Ctx {
   config: PlannerConfig;
   previous?: FleetPlan;
   decisions: Decision[];
+  /**
+   * What each serving generation's floors were sized from, for re-deriving them when a guardrail
+   * trims its pool. Kept here rather than on the plan, whose shape goes to Pulumi.
+   */
+  sized: Map<GenerationPlan, SizedFloors>;
 }
 
 export function planFleet(input: PlannerInput): PlannerResult {
@@ -85,6 +92,7 @@ export function planFleet(input: PlannerInput): PlannerResult {
     config: input.config,
     previous: input.previous,
     decisions: [],
+    sized: new Map(),
   };
   const workloads: WorkloadPlan[] = [];
   for (const w of input.config.workloads) {
@@ -322,6 +330,29 @@ function applyWorkloadGuardrails(w: WorkloadConfig, plan: WorkloadPlan, ctx: Ctx
     decide(ctx, w.name, 'guardrail.workload', `the plan asked for ${before.vms} VMs at ${before.spend.toFixed(2)}/h, above the workload's caps (${w.guardrails.maxVms} VMs, ${w.guardrails.maxSpendPerHour}/h): ${given.get(w.name)} VMs trimmed, pools first`, { vms: before.vms, spendPerHour: round(before.spend), maxVms: w.guardrails.maxVms, maxSpendPerHour: w.guardrails.maxSpendPerHour, trimmed: given.get(w.name) ?? 0 });
   }
   capAutoscalers(plan, w.guardrails.maxVms);
+  refloorTrimmed(plan, ctx, 'the workload guardrails');
+}
+
+/**
+ * The floors of a sized generation counted on its pool for the first VMs of a rise; a trim that
+ * took pool VMs leaves those VMs to boot, so their floors move a boot ahead (future windows only).
+ */
+function refloorTrimmed(plan: WorkloadPlan, ctx: Ctx, by: string): void {
+  for (const g of plan.generations) {
+    const sized = ctx.sized.get(g);
+    if (!sized) continue;
+    const r = refloorAfterTrim(g, sized, ctx.nowMs);
+    if (!r) continue;
+    // A later trim compares with what this one left.
+    sized.suspended = g.suspended;
+    sized.stopped = g.stopped;
+    const removed = r.removedSuspended + r.removedStopped;
+    const from = r.firstRaisedStep >= 0 ? new Date(sized.stepTimesMs[r.firstRaisedStep]!).toISOString() : '';
+    decide(ctx, plan.workload, 'guardrail.floors-rebooted', `${by} took ${removed} of ${g.name}'s pool VMs (${r.removedSuspended} suspended, ${r.removedStopped} stopped; ${g.suspended} + ${g.stopped} kept): the VMs of a rise beyond the kept pool boot instead of resuming, so ${r.raisedSteps ? `${r.raisedSteps} future step(s) from ${from} ask up to ${r.largestRaise} more VMs a boot ahead (never above ${r.bound})` : `no future floor rises: they already lead by the boot or are held at the cap of ${r.bound} VMs`}; running now stays ${g.running}`, {
+      removedSuspended: r.removedSuspended, removedStopped: r.removedStopped, keptSuspended: g.suspended, keptStopped: g.stopped,
+      raisedSteps: r.raisedSteps, firstRaisedAt: from, largestRaise: r.largestRaise, bound: r.bound, running: g.running,
+    }, g.name);
+  }
 }
 
 function generationCount(s: GenerationStatus | undefined): number {
@@ -539,6 +570,7 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
     // no gap is left with only minReplicas.
     const times = sizing.stepTimesMs.map((t, h) => (h === 0 ? Math.min(t, ctx.nowMs) : t));
     g.scalingSchedules = schedulesFromFloors(g.name, times, floors, sizing.stepMs);
+    ctx.sized.set(g, { paths: sizing.paths, stepTimesMs: times, stepMs: sizing.stepMs, limit, suspended: g.suspended, stopped: g.stopped, running: g.running });
   }
   const owner = poolOwner;
   decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
@@ -623,6 +655,7 @@ function applyTotalGuardrails(workloads: WorkloadPlan[], ctx: Ctx): void {
   const given = trimToCaps(order, maxVms, maxSpendPerHour);
   for (const [workload, n] of [...given].sort((a, b) => a[0].localeCompare(b[0]))) {
     decide(ctx, workload, 'guardrail.total', `the fleet asked for ${vms} VMs at ${spend.toFixed(2)}/h, above the total caps (${maxVms} VMs, ${maxSpendPerHour}/h): ${workload} (priority ${priority.get(workload) ?? 0}) gives ${n} VMs`, { vms, spendPerHour: round(spend), maxVms, maxSpendPerHour, trimmed: n, priority: priority.get(workload) ?? 0 });
+    refloorTrimmed(workloads.find((x) => x.workload === workload)!, ctx, 'the total guardrails');
   }
 }
 

@@ -7,6 +7,8 @@
  * higher priority keeps its shadows while a lower one still has something to give.
  */
 import type { Decision, GenerationPlan, WorkloadPlan } from '../fleet-plan';
+import { floorsForPool, type PathFloors } from './sizing';
+import { scheduleBlockSteps, scheduleWindow, schedulesFromFloors } from './schedules';
 
 export function generationVms(g: Pick<GenerationPlan, 'running' | 'suspended' | 'stopped'>): number {
   return g.running + g.suspended + g.stopped;
@@ -101,4 +103,73 @@ export function capAutoscalers(w: WorkloadPlan, maxVms: number): void {
 
 export function guardrailDecision(workload: string, code: string, message: string, numbers: Decision['numbers']): Decision {
   return { workload, code, message, numbers };
+}
+
+/**
+ * What a serving generation's floors were sized from, kept by the planner beside the plan (not
+ * in it: the plan goes to Pulumi), so that a trim can re-derive the floors without the forecast.
+ */
+export interface SizedFloors {
+  /** Per-path floors of the sizing (`Sizing.paths`). */
+  paths: PathFloors;
+  /** Step times the schedules were written for (the first one no later than the plan's time). */
+  stepTimesMs: number[];
+  stepMs: number;
+  /** The placement's VM limit the floors were clipped to. */
+  limit: number;
+  /** The pool and the running floor the floors were derived for. */
+  suspended: number;
+  stopped: number;
+  running: number;
+}
+
+export interface Refloor {
+  /** Pool VMs the floors counted on that the trim removed. */
+  removedSuspended: number;
+  removedStopped: number;
+  /** Forecast steps whose floor rose, the first of them (-1 when none), and the largest rise in VMs. */
+  raisedSteps: number;
+  firstRaisedStep: number;
+  largestRaise: number;
+  /** The cap the new floors were clipped to. */
+  bound: number;
+}
+
+/**
+ * After a trim took pool VMs from `g`, the VMs of a rise that would have resumed from them now
+ * boot (or start), so the floors ask for them that much earlier: the floors for the pool kept,
+ * written back as `g`'s scaling schedules. Only future windows rise: the window that starts now
+ * stays at what the trim left running, and no floor goes above the autoscaler's cap, the
+ * placement's limit, or a running floor the trim itself cut (caps hold whenever the autoscaler
+ * follows a schedule). Returns undefined, leaving `g` alone, when no pool VM was removed.
+ */
+export function refloorAfterTrim(g: GenerationPlan, sized: SizedFloors, nowMs: number): Refloor | undefined {
+  const removedSuspended = Math.max(0, sized.suspended - g.suspended);
+  const removedStopped = Math.max(0, sized.stopped - g.stopped);
+  if (removedSuspended + removedStopped === 0) return undefined;
+  // A trim that reached the running floor clipped every schedule to it; that cut stands.
+  const bound = Math.min(g.maxReplicas, sized.limit, g.running < sized.running ? g.running : Number.POSITIVE_INFINITY);
+  const before = floorsForPool(sized.paths, sized.suspended, sized.stopped).map((f) => Math.min(bound, f));
+  const floors = floorsForPool(sized.paths, g.suspended, g.stopped).map((f) => Math.min(bound, f));
+  // The window starting now keeps what the trimmed plan holds now: what was running after the
+  // trim, or a schedule already in force that asked more.
+  let nowCap = g.running;
+  for (const s of g.scalingSchedules) {
+    const win = scheduleWindow(s, nowMs);
+    if (win.startMs <= nowMs && nowMs < win.endMs) nowCap = Math.max(nowCap, win.minRequiredReplicas);
+  }
+  const first = Math.min(floors.length, scheduleBlockSteps(floors.length, sized.stepMs));
+  for (let h = 0; h < first; h++) floors[h] = Math.min(floors[h]!, nowCap);
+  let raisedSteps = 0;
+  let firstRaisedStep = -1;
+  let largestRaise = 0;
+  for (let h = 0; h < floors.length; h++) {
+    const up = floors[h]! - before[h]!;
+    if (up <= 0) continue;
+    raisedSteps++;
+    if (firstRaisedStep < 0) firstRaisedStep = h;
+    largestRaise = Math.max(largestRaise, up);
+  }
+  g.scalingSchedules = schedulesFromFloors(g.name, sized.stepTimesMs, floors, sized.stepMs);
+  return { removedSuspended, removedStopped, raisedSteps, firstRaisedStep, largestRaise, bound };
 }

@@ -14,11 +14,16 @@ export const MAX_SCHEDULES = 128;
 export const MIN_SCHEDULE_SEC = 300;
 export const SCHEDULE_TIME_ZONE = 'Etc/UTC';
 
+/** Forecast steps one schedule covers: at least MIN_SCHEDULE_SEC, and few enough blocks for MAX_SCHEDULES. */
+export function scheduleBlockSteps(steps: number, stepMs: number): number {
+  const minSteps = Math.ceil((MIN_SCHEDULE_SEC * 1000) / stepMs);
+  return Math.max(minSteps, Math.ceil(steps / MAX_SCHEDULES));
+}
+
 /** One schedule per block of forecast steps, each holding the block's largest floor. */
 export function schedulesFromFloors(prefix: string, stepTimesMs: readonly number[], floors: readonly number[], stepMs: number): ScalingSchedule[] {
   if (floors.length === 0) return [];
-  const minSteps = Math.ceil((MIN_SCHEDULE_SEC * 1000) / stepMs);
-  const blockSteps = Math.max(minSteps, Math.ceil(floors.length / MAX_SCHEDULES));
+  const blockSteps = scheduleBlockSteps(floors.length, stepMs);
   const out: ScalingSchedule[] = [];
   for (let b = 0; b < floors.length; b += blockSteps) {
     const last = Math.min(floors.length, b + blockSteps);

@@ -5,6 +5,9 @@ import { ShadowscaleError } from '../../automation/errors';
 import type { FleetPlan } from '../../automation/fleet-plan';
 import { viewForecast } from '../../automation/planner/forecast-view';
 import { floorsForPool, sizeGeneration } from '../../automation/planner/sizing';
+import { scheduleWindow } from '../../automation/planner/schedules';
+import { refloorAfterTrim, type SizedFloors } from '../../automation/planner/guardrails';
+import type { GenerationPlan } from '../../automation/fleet-plan';
 import { T0, STEP, config, forecastOf, gen, iso, state, stateAfter, workload } from './fixtures';
 
 const codes = (r: { decisions: { code: string }[] }) => r.decisions.map((d) => d.code);
@@ -470,6 +473,146 @@ describe('planFleet: guardrails', () => {
     assert.ok(count('hi') + count('lo') <= 30);
     assert.ok(count('hi') > count('lo'), `hi ${count('hi')} lo ${count('lo')}`);
     assert.ok(r.decisions.some((d) => d.code === 'guardrail.total' && d.workload === 'lo'));
+  });
+});
+
+describe('planFleet: floors after a guardrail trims the pool', () => {
+  // 1-minute steps, a 10-minute boot and a 1-minute resume: a VM that boots is asked 11 steps
+  // ahead of the rise, one that resumes 2 steps ahead. The rise (11 -> 22 VMs at q*) is at step
+  // 20, i.e. T0 + 21 min; a boot ahead of it is step 9 (T0 + 10 min), a resume ahead step 18.
+  const slowBoot = { bootSec: 600, resumeSec: 60, startSec: 120 };
+  const rising = forecastOf((h) => (h < 20 ? 100 : 200));
+  const BOOT_AHEAD_MS = T0 + 10 * STEP;
+  const RESUME_AHEAD_MS = T0 + 19 * STEP;
+  const floorAt = (g: GenerationPlan, atMs: number) => Math.max(0, ...g.scalingSchedules.map((s) => scheduleWindow(s, T0)).filter((x) => x.startMs <= atMs && atMs < x.endMs).map((x) => x.minRequiredReplicas));
+  const spendOf = (g: GenerationPlan) => g.running * g.placement.pricePerHour + g.suspended * g.placement.suspendedPricePerHour + g.stopped * g.placement.stoppedPricePerHour;
+  const vmsOf = (g: GenerationPlan) => g.running + g.suspended + g.stopped;
+
+  it('GIVEN a rise later in the horizon and a workload spend cap that trims the pool WHEN planning THEN the VMs beyond the kept pool are asked a boot ahead of the rise, running now is unchanged and the caps hold', () => {
+    const planWith = (maxSpendPerHour: number) => {
+      const w = workload({ latencies: slowBoot });
+      w.guardrails.maxSpendPerHour = maxSpendPerHour;
+      return planFleet(input({ config: config([w]), forecasts: { web: rising } }));
+    };
+    const free = genNamed(planWith(1e6).plan, 'web-g1')!;
+    const r = planWith(11.5);
+    const g = genNamed(r.plan, 'web-g1')!;
+    const kept = g.suspended + g.stopped;
+    assert.ok(kept > 0 && kept < free.suspended + free.stopped, `pool ${kept} kept of ${free.suspended + free.stopped}`);
+    // Before the trim the pool covered the whole rise: a boot ahead the floor was still 11.
+    assert.equal(floorAt(free, BOOT_AHEAD_MS), 11);
+    assert.equal(floorAt(g, BOOT_AHEAD_MS), 22 - kept);
+    assert.equal(floorAt(g, RESUME_AHEAD_MS), 22);
+    assert.equal(g.running, free.running);
+    assert.equal(floorAt(g, T0), g.running);
+    assert.ok(spendOf(g) <= 11.5 + 1e-9, `spend ${spendOf(g)}`);
+    assert.ok(g.scalingSchedules.every((s) => s.minRequiredReplicas <= g.maxReplicas));
+    assert.ok(vmsOf(g) - g.running + g.maxReplicas <= 1000, 'the autoscaler cap keeps the VM cap with the kept pool');
+    const d = r.decisions.find((x) => x.code === 'guardrail.floors-rebooted')!;
+    assert.ok(d, `decisions ${codes(r).join(', ')}`);
+    assert.equal(d.generation, 'web-g1');
+    assert.equal(d.numbers.keptSuspended, g.suspended);
+    assert.equal(d.numbers.largestRaise, 22 - kept - 11);
+    assert.equal(d.numbers.firstRaisedAt, iso(BOOT_AHEAD_MS));
+  });
+
+  it('GIVEN a rise later in the horizon and a total VM cap across two workloads that trims the lower priority\'s pool WHEN planning THEN its VMs beyond the kept pool are asked a boot ahead, running now is unchanged and the caps hold', () => {
+    const planWith = (maxVms: number) => {
+      const cfg = config([workload({ name: 'hi', priority: 10, latencies: slowBoot }), workload({ name: 'lo', priority: 1, latencies: slowBoot })], { totalGuardrails: { maxVms, maxSpendPerHour: 1e9 } });
+      const st = { observedAt: iso(T0), workloads: [{ workload: 'hi', generations: [gen({ name: 'hi-g1' })] }, { workload: 'lo', generations: [gen({ name: 'lo-g1' })] }] };
+      return planFleet({ now: iso(T0), config: cfg, forecasts: { hi: rising, lo: rising }, state: st });
+    };
+    const genOf = (r: ReturnType<typeof planFleet>, name: string) => r.plan.workloads.flatMap((w) => w.generations).find((g) => g.name === name)!;
+    const free = planWith(100_000);
+    const r = planWith(40);
+    const lo = genOf(r, 'lo-g1');
+    const hi = genOf(r, 'hi-g1');
+    const kept = lo.suspended + lo.stopped;
+    assert.ok(kept < genOf(free, 'lo-g1').suspended + genOf(free, 'lo-g1').stopped, 'the total cap must trim lo\'s pool for this test');
+    assert.equal(floorAt(genOf(free, 'lo-g1'), BOOT_AHEAD_MS), 11);
+    assert.equal(floorAt(lo, BOOT_AHEAD_MS), 22 - kept);
+    assert.equal(floorAt(lo, RESUME_AHEAD_MS), 22);
+    assert.equal(lo.running, genOf(free, 'lo-g1').running);
+    assert.equal(floorAt(lo, T0), lo.running);
+    // The higher priority kept its pool, and with it its floors.
+    assert.deepEqual(hi.scalingSchedules, genOf(free, 'hi-g1').scalingSchedules);
+    assert.ok(vmsOf(lo) + vmsOf(hi) <= 40, `${vmsOf(lo)} + ${vmsOf(hi)} VMs`);
+    for (const g of [lo, hi]) assert.ok(g.scalingSchedules.every((s) => s.minRequiredReplicas <= g.maxReplicas), g.name);
+    const d = r.decisions.find((x) => x.code === 'guardrail.floors-rebooted' && x.workload === 'lo');
+    assert.ok(d, `decisions ${codes(r).join(', ')}`);
+    assert.ok(!r.decisions.some((x) => x.code === 'guardrail.floors-rebooted' && x.workload === 'hi'));
+  });
+
+  it('GIVEN a rise later in the horizon and a workload VM cap that trims the pool (an overflow shadow holds VMs too) WHEN planning THEN no floor rises above the autoscaler cap, running now is unchanged, and the decision says the floors are held at the cap', () => {
+    const planWith = (maxVms: number) => {
+      const w = workload({ latencies: slowBoot });
+      w.guardrails.maxVms = maxVms;
+      // Under the cap the rise overflows to this shadow, whose VMs count against the cap too;
+      // recently stood down, so the uncapped plan keeps it as well.
+      const shadow = gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 5, weight: 0, since: iso(T0 - STEP) });
+      return planFleet(input({ config: config([w]), forecasts: { web: rising }, state: state([gen({ name: 'web-g1' }), shadow]) }));
+    };
+    const free = genNamed(planWith(1000).plan, 'web-g1')!;
+    const r = planWith(20);
+    const g = genNamed(r.plan, 'web-g1')!;
+    assert.ok(g.suspended + g.stopped < free.suspended + free.stopped, 'the cap must trim the primary\'s pool for this test');
+    assert.equal(g.running, free.running);
+    assert.ok(r.plan.workloads[0].generations.reduce((s, x) => s + vmsOf(x), 0) <= 20);
+    for (const x of r.plan.workloads[0].generations) assert.ok(x.scalingSchedules.every((s) => s.minRequiredReplicas <= x.maxReplicas), x.name);
+    const d = r.decisions.find((x) => x.code === 'guardrail.floors-rebooted');
+    assert.ok(d, `decisions ${codes(r).join(', ')}`);
+    assert.equal(d.numbers.bound, g.maxReplicas);
+  });
+});
+
+describe('refloorAfterTrim', () => {
+  // Need 10 VMs until step 8, then 20: resume 1 step ahead, start 2, boot 4.
+  const need = Array.from({ length: 12 }, (_, h) => (h < 8 ? 10 : 20));
+  const ahead = (lead: number) => need.map((_, h) => Math.max(...need.slice(h, h + lead + 1)));
+  const STEP5 = 5 * 60_000;
+  const sized = (): SizedFloors => ({ paths: { resume: ahead(1), start: ahead(2), boot: ahead(4) }, stepTimesMs: need.map((_, h) => T0 + h * STEP5), stepMs: STEP5, limit: 100, suspended: 10, stopped: 0, running: 10 });
+  const generation = (over: Partial<GenerationPlan>): GenerationPlan => ({
+    name: 'web-g1', role: 'primary', state: 'active', placement: { id: 'a/n2', region: 'r', machineType: 'm', pricePerHour: 1, suspendedPricePerHour: 0.1, stoppedPricePerHour: 0.05 },
+    instanceTemplate: { machineType: 'm', image: 'i', version: 'v1' }, minReplicas: 1, maxReplicas: 100, targetUtilization: 0.6,
+    running: 10, suspended: 10, stopped: 0, scalingSchedules: [], weight: 1000, mirror: false, since: iso(T0), ...over,
+  });
+  const floorsOf = (g: GenerationPlan) => g.scalingSchedules.map((s) => s.minRequiredReplicas);
+
+  it('GIVEN no pool VM removed WHEN refloored THEN the generation is left alone', () => {
+    const g = generation({});
+    assert.equal(refloorAfterTrim(g, sized(), T0), undefined);
+    assert.deepEqual(g.scalingSchedules, []);
+  });
+
+  it('GIVEN the whole pool removed WHEN refloored THEN the rise is asked a boot ahead (from step 4), not a resume ahead (step 7)', () => {
+    const g = generation({ suspended: 0 });
+    const r = refloorAfterTrim(g, sized(), T0)!;
+    assert.deepEqual(floorsOf(g), [10, 10, 10, 10, 20, 20, 20, 20, 20, 20, 20, 20]);
+    assert.deepEqual({ first: r.firstRaisedStep, steps: r.raisedSteps, up: r.largestRaise, removed: r.removedSuspended }, { first: 4, steps: 3, up: 10, removed: 10 });
+  });
+
+  it('GIVEN an autoscaler cap of 15 WHEN refloored THEN no floor goes above it', () => {
+    const g = generation({ suspended: 0, maxReplicas: 15 });
+    refloorAfterTrim(g, sized(), T0);
+    assert.ok(floorsOf(g).every((f) => f <= 15), floorsOf(g).join(','));
+  });
+
+  it('GIVEN a trim that also cut the running floor to 8 WHEN refloored THEN every floor stays at 8 or below', () => {
+    const g = generation({ suspended: 0, running: 8 });
+    refloorAfterTrim(g, sized(), T0);
+    assert.ok(floorsOf(g).every((f) => f <= 8), floorsOf(g).join(','));
+  });
+
+  it('GIVEN a rise a boot ahead of now WHEN refloored THEN the window starting now stays at the running floor and the rise lands in the next windows', () => {
+    const s = sized();
+    // The rise at step 3: a boot ahead of it is step 0, now.
+    const early = Array.from({ length: 12 }, (_, h) => (h < 3 ? 10 : 20));
+    const aheadOf = (lead: number) => early.map((_, h) => Math.max(...early.slice(h, h + lead + 1)));
+    s.paths = { resume: aheadOf(1), start: aheadOf(2), boot: aheadOf(4) };
+    const g = generation({ suspended: 0 });
+    refloorAfterTrim(g, s, T0);
+    assert.equal(floorsOf(g)[0], 10);
+    assert.equal(floorsOf(g)[1], 20);
   });
 });
 
