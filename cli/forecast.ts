@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { formatDuration } from '../automation/duration';
-import { DEFAULT_MODELS, MODEL_FACTORIES, forecast } from '../forecaster';
+import { DEFAULT_MODELS, MODEL_KINDS, forecast } from '../forecaster';
 import { timeAt } from '../forecaster/series';
 import { addHistoryOptions, readHistoryFromFlags, type HistoryFlags } from './history-options';
 import { inputError } from '../automation/errors';
@@ -89,7 +89,7 @@ export function forecastCommand(): Command {
     .requiredOption('--horizon <n>', 'steps to forecast')
     .option('--at <k>', 'forecast from row K of the regular grid, using rows before K only (default: the end)')
     .option('--quantiles <list>', 'quantile levels, comma separated', '0.5,0.9,0.95,0.99')
-    .option('--model <kind>', `use this model instead of selecting one (${Object.keys(MODEL_FACTORIES).join(', ')})`)
+    .option('--model <kind>', `use this model instead of selecting one (${MODEL_KINDS.join(', ')}; ensemble = the mean of the best three)`)
     .option('--models <list>', `candidates to select from, comma separated (default: ${DEFAULT_MODELS.join(', ')}; prophet is opt-in)`)
     .option('--format <fmt>', 'json or table (default: table at a terminal, json otherwise)')
     .action(async (flags: ForecastFlags) => runForecast(flags));

@@ -176,6 +176,8 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
 
 /** Name of the combination of the best-scored candidates. */
 export const ENSEMBLE_MODEL = 'ensemble';
+/** Every kind `model` may force: the single models and their ensemble. */
+export const MODEL_KINDS = [...Object.keys(MODEL_FACTORIES), ENSEMBLE_MODEL];
 /** Candidates averaged by the ensemble: the best few by selection score. */
 const ENSEMBLE_SIZE = 3;
 
@@ -268,9 +270,12 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
     throw inputError('input.history-too-short', { file: opts.source, field: opts.source ? undefined : 'history' }, `expected at least ${minTrain + horizon} points before the origin for a ${horizon}-step horizon (${periods.length ? `seasons of ${periods.join(', ')} steps need two cycles` : 'no season found'}), got ${K}`);
   }
   const spacing = refitSpacing(opts);
-  const names = opts.model ? [opts.model] : (opts.models ?? DEFAULT_MODELS);
+  // The ensemble is a kind like any other (the model registry hands back what was selected):
+  // forcing it combines the best of the candidates, whatever a single one scores.
+  const forcedEnsemble = opts.model === ENSEMBLE_MODEL;
+  const names = opts.model && !forcedEnsemble ? [opts.model] : (opts.models ?? DEFAULT_MODELS);
   for (const name of names) {
-    if (!MODEL_FACTORIES[name]) throw inputError('input.model', { field: 'model' }, `expected one of ${Object.keys(MODEL_FACTORIES).join(', ')}, got "${name}"`);
+    if (!MODEL_FACTORIES[name]) throw inputError('input.model', { field: 'model' }, `expected one of ${MODEL_KINDS.join(', ')}, got "${name}"`);
   }
   const origins = calibrationOrigins(K, horizon, minTrain, periods);
   const nonNegative = isNonNegative(values, K);
@@ -293,7 +298,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
     evaluated.push({ f, residuals: residualsAt(f, values, origins, horizon), score: Infinity, scores: noScores });
   }
   const trusted = evaluated.filter((e) => Number.isFinite(e.score)).sort((a, b) => a.score - b.score);
-  if (!opts.model && trusted.length >= 2) {
+  if ((!opts.model || forcedEnsemble) && trusted.length >= 2) {
     const members = trusted.slice(0, ENSEMBLE_SIZE);
     const residuals = meanResiduals(members.map((m) => m.residuals));
     const scores = crossCalibratedScores(residuals, horizon, scoreLevels);
@@ -301,7 +306,8 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   }
   // Origins whose horizons overlap make one batch of the significance test.
   const stride = origins.length > 1 ? origins[0]! - origins[1]! : 1;
-  const best = preferEnsemble(evaluated, Math.ceil(horizon / stride));
+  const ensemble = evaluated.find((e) => e.f.name === ENSEMBLE_MODEL);
+  const best = forcedEnsemble && ensemble ? ensemble : preferEnsemble(evaluated, Math.ceil(horizon / stride));
 
   // A shift that has filled the re-anchoring window is the level now, not an outlier to mask.
   const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon, anchorWindow(horizon)) : [];

@@ -12,6 +12,7 @@ export { createOnlineForecaster, type OnlineForecaster, type OnlineForecasterOpt
 export { shouldRetrain, detectChangepoint, type RetrainInput, type RetrainDecision } from './retrain';
 export { detectPeriods } from './seasonality';
 export { DEFAULT_MODELS, MODEL_FACTORIES, BASELINE_MODEL, prepareModels } from './models';
+export { ENSEMBLE_MODEL, MODEL_KINDS } from './engine';
 
 /** A team's advance notice: demand in [startMs, endMs) is expected to be `multiplier` times usual. */
 export interface ForecastEvent {

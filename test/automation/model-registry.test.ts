@@ -7,6 +7,7 @@ import { chooseModel, recentPinball, recordModel } from '../../automation/modes/
 import { resolvePlanClock } from '../../automation/modes/clock';
 import type { ShadowscaleConfig, WorkloadConfig } from '../../automation/config-types';
 import type { HistorySource } from '../../automation/ports';
+import { forecast } from '../../forecaster';
 import type { QuantileForecast, Series } from '../../forecaster/types';
 
 const STEP = 300_000;
@@ -53,6 +54,17 @@ describe('model registry in a tick', () => {
     const again = await chooseModel(store, 'web', series, new Date(now.getTime() + 15 * 60_000));
     assert.equal(again.decision.reason, 'fresh');
     assert.equal(again.model, 'mstl');
+  });
+
+  it('GIVEN the recorded model is the ensemble WHEN the next tick forecasts with the reused kind THEN it forecasts with the ensemble (it was an input error, failing every later tick)', async () => {
+    const series = daily(4);
+    const now = new Date(START + series.values.length * STEP);
+    await recordModel(store, 'web', series, forecastFrom(series, 'ensemble', 100), now);
+    const again = await chooseModel(store, 'web', series, new Date(now.getTime() + 15 * 60_000));
+    assert.equal(again.model, 'ensemble');
+    const f = await forecast(series, { horizon: 6, quantiles: [0.5, 0.95], model: again.model });
+    assert.equal(f.model, 'ensemble');
+    assert.ok(f.quantiles['0.95']!.every((v, h) => v >= f.quantiles['0.5']![h]!));
   });
 
   it('GIVEN a recorded model older than a day WHEN choosing THEN it is retrained (stale)', async () => {
