@@ -38,11 +38,20 @@ export interface WorkloadOptions {
   labels: Record<string, string>;
 }
 
-/** Content hash of what makes a template: templates are immutable, so a change needs a new name. */
-export function templateHash(g: GenerationPlan, opts: Pick<WorkloadOptions, 'network' | 'vmServiceAccountEmail'>): string {
+/**
+ * Content hash of every input of a template: templates are immutable, so any change replaces
+ * the template, and the replacement (created before the old one is deleted) needs a new name.
+ * An input left out here (labels were) replaces the template under the same name, which GCP
+ * refuses as already existing.
+ */
+export function templateHash(g: GenerationPlan, opts: Pick<WorkloadOptions, 'network' | 'vmServiceAccountEmail' | 'labels'>): string {
   const t = g.instanceTemplate;
+  const labels = Object.entries(opts.labels).sort(([a], [b]) => a.localeCompare(b));
+  // Without labels the hash is the one earlier versions computed, so upgrading shadowscale does
+  // not roll every template of a fleet that sets none.
+  const inputs = [t.version, t.machineType, t.image, t.startupScript ?? null, opts.network, opts.vmServiceAccountEmail ?? null, ...(labels.length ? [labels] : [])];
   return createHash('sha256')
-    .update(JSON.stringify([t.version, t.machineType, t.image, t.startupScript ?? null, opts.network, opts.vmServiceAccountEmail ?? null]))
+    .update(JSON.stringify(inputs))
     .digest('hex')
     .slice(0, 8);
 }
