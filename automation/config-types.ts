@@ -75,8 +75,11 @@ export interface WorkloadConfig {
   templateVersion: string;
   history: HistoryConfig;
   signals: SignalConfig[];
-  /** Served-demand objective, percent. */
-  sloServedPct: number;
+  /**
+   * Served-demand objective, percent, when set: the running floor covers at least this quantile
+   * of demand (the newsvendor quantile when that is higher). Unset: the newsvendor quantile alone.
+   */
+  sloServedPct?: number;
   /** Price of one VM-hour of demand left unserved (the newsvendor penalty). */
   unservedPenaltyPerVmHour: number;
   targetUtilization: number;

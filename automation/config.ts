@@ -273,7 +273,7 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
         bigquery: w.history.bigquery,
       },
       signals: w.signals,
-      sloServedPct: w.slo?.servedPct ?? 99.9,
+      sloServedPct: w.slo?.servedPct,
       // Without a stated cost of lost demand, 20x the VM price puts running capacity at the
       // newsvendor quantile 20/21 ~ 0.95; teams that know what a lost request costs set it.
       unservedPenaltyPerVmHour: w.unservedPenaltyPerVmHour ?? 20 * w.placements[0].pricePerHour,

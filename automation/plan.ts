@@ -249,7 +249,7 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
   primary.role = 'primary';
 
   const cap = w.signals[0].capacityPerVm;
-  const qStar = criticalRatio(w.unservedPenaltyPerVmHour, primary.placement.pricePerHour);
+  const qStar = qStarOf(w, primary.placement);
   const sizing = sizeGeneration({
     steps: view.steps, stepMs: view.stepMs, capacityPerVm: cap, qStar, latencies: w.latencies, tickMs: ctx.tickMs,
     pricePerHour: primary.placement.pricePerHour, suspendedPricePerHour: primary.placement.suspendedPricePerHour,
@@ -573,8 +573,8 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
     ctx.sized.set(g, { paths: sizing.paths, stepTimesMs: times, stepMs: sizing.stepMs, limit, suspended: g.suspended, stopped: g.stopped, running: g.running });
   }
   const owner = poolOwner;
-  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
-    qStar: round(qStarOf(w, owner)), demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms, leadSteps: sizing.leadSteps, leadPath: sizing.leadPath,
+  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner.placement) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h${sloBinds(w, owner.placement) ? `, raised to the SLO of ${w.sloServedPct} % served` : ''}; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
+    qStar: round(qStarOf(w, owner.placement)), sloServedPct: w.sloServedPct ?? 0, demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms, leadSteps: sizing.leadSteps, leadPath: sizing.leadPath,
     suspended: owner.suspended, stopped: owner.stopped, lastPoolProbability: round(sizing.pool.lastProbability), poolOffWideSpread: sizing.pool.spreadWiderThanHeadroom ? 1 : 0, poolHeld: sizing.poolHeld ? 1 : 0,
     penaltyPerVmHour: w.unservedPenaltyPerVmHour, pricePerHour: owner.placement.pricePerHour, primaryCapVms, mode, targetUtilization: sizing.targetUtilization,
   }, owner.name);
@@ -585,8 +585,18 @@ function holdsPool(g: GenerationPlan, prev: GenerationPlan | undefined): boolean
   return g.suspended + g.stopped + (prev?.suspended ?? 0) + (prev?.stopped ?? 0) > 0;
 }
 
-function qStarOf(w: WorkloadConfig, g: GenerationPlan): number {
-  return criticalRatio(w.unservedPenaltyPerVmHour, g.placement.pricePerHour);
+/**
+ * The quantile of demand the running floor covers: the newsvendor ratio of penalty to price,
+ * raised to the SLO's served share when the workload sets one (the floor then covers demand at
+ * least that often; the autoscaler serves part of the rest, so the served share is higher).
+ */
+function qStarOf(w: WorkloadConfig, p: Placement): number {
+  const q = criticalRatio(w.unservedPenaltyPerVmHour, p.pricePerHour);
+  return w.sloServedPct === undefined ? q : Math.max(q, w.sloServedPct / 100);
+}
+
+function sloBinds(w: WorkloadConfig, p: Placement): boolean {
+  return w.sloServedPct !== undefined && w.sloServedPct / 100 > criticalRatio(w.unservedPenaltyPerVmHour, p.pricePerHour);
 }
 
 /**

@@ -156,6 +156,11 @@ export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.ya
     if (!(w.unservedPenaltyPerVmHour > 0)) fail(`${at}.unservedPenaltyPerVmHour`, 'expected a positive penalty (the newsvendor needs it)');
     if (!(w.contentionThreshold > 0 && w.contentionThreshold < 1)) fail(`${at}.contentionThreshold`, `expected a probability in (0, 1), got ${w.contentionThreshold}`);
     if (!(w.targetUtilization > 0 && w.targetUtilization <= 1)) fail(`${at}.targetUtilization`, `expected (0, 1], got ${w.targetUtilization}`);
+    const topLevel = Math.max(...config.quantiles);
+    if (w.sloServedPct !== undefined && w.sloServedPct / 100 > topLevel + EPS) {
+      // The floor can only cover a quantile the forecast gives.
+      fail(`${at}.slo.servedPct`, `${w.sloServedPct} % needs the ${Number((w.sloServedPct / 100).toPrecision(6))} quantile, above the highest forecast level ${topLevel}; add it to quantiles`);
+    }
     minimumVms += 1;
   });
   if (config.totalGuardrails.maxVms < minimumVms) {

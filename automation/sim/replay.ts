@@ -72,7 +72,6 @@ export function replayWorkload(capacityPerVm: number, model: FleetModel, over: P
     templateVersion: '1',
     history: { source: 'file' },
     signals: [{ name: 'demand', capacityPerVm }],
-    sloServedPct: 99.9,
     unservedPenaltyPerVmHour: 20 * perHour(model.price.running),
     targetUtilization: 0.6,
     latencies: { bootSec: model.bootMs / 1000, resumeSec: model.resumeMs / 1000, startSec: model.startMs / 1000 },

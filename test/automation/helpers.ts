@@ -21,7 +21,6 @@ export function workloadConfig(name: string, overrides: Partial<WorkloadConfig> 
     templateVersion: 'v1',
     history: { source: 'file', file: `${name}.csv`, valueColumn: 'value', timeColumn: 'time' },
     signals: [{ name: 'requests', capacityPerVm: 100 }],
-    sloServedPct: 99.5,
     unservedPenaltyPerVmHour: 5,
     targetUtilization: 0.6,
     latencies: { bootSec: 240, resumeSec: 60, startSec: 120 },

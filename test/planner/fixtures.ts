@@ -21,7 +21,6 @@ export function workload(over: Partial<WorkloadConfig> = {}): WorkloadConfig {
     templateVersion: 'v1',
     history: { source: 'file' },
     signals: [{ name: 'requests', capacityPerVm: 10 }],
-    sloServedPct: 99.9,
     unservedPenaltyPerVmHour: 19,
     targetUtilization: 0.6,
     latencies: { bootSec: 240, resumeSec: 60, startSec: 120 },

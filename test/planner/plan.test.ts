@@ -34,6 +34,21 @@ describe('planFleet: sizing by cost', () => {
     assert.equal(size.numbers.demandAtQ, 110);
   });
 
+  it('GIVEN an SLO of 99 % served above the newsvendor quantile (0.95) WHEN planning THEN the floor covers the 0.99 quantile and says the SLO raised it', () => {
+    const r = planFleet(input({ config: config([workload({ sloServedPct: 99 })]) }));
+    // q0.99 = 120 at capacity 10 per VM -> 12 VMs (11 without the SLO).
+    assert.equal(genNamed(r.plan, 'web-g1')!.running, 12);
+    const size = r.decisions.find((d) => d.code === 'size.floor')!;
+    assert.equal(size.numbers.qStar, 0.99);
+    assert.match(size.message, /raised to the SLO of 99 % served/);
+  });
+
+  it('GIVEN an SLO below the newsvendor quantile WHEN planning THEN the newsvendor quantile stands', () => {
+    const r = planFleet(input({ config: config([workload({ sloServedPct: 90 })]) }));
+    assert.equal(genNamed(r.plan, 'web-g1')!.running, 11);
+    assert.equal(r.decisions.find((d) => d.code === 'size.floor')!.numbers.qStar, 0.95);
+  });
+
   it('GIVEN a q* between forecast levels WHEN planning THEN the demand is interpolated between them', () => {
     // penalty 9 -> q* = 0.9 exactly; penalty 12.33 -> q* = 0.925, halfway between 0.9 and 0.95.
     const r = planFleet(input({ config: config([workload({ unservedPenaltyPerVmHour: 37 / 3 })]) }));
@@ -654,6 +669,12 @@ describe('costReport', () => {
 });
 
 describe('checkPlannerConfig', () => {
+  it('GIVEN an SLO above the highest forecast quantile WHEN checking THEN the slo is named with the level to add', () => {
+    const w = workload({ sloServedPct: 99.9 });
+    assert.throws(() => checkPlannerConfig(config([w]), 'prod.yaml'), (e: unknown) => e instanceof ShadowscaleError && /workloads\[0\] \(web\)\.slo\.servedPct: 99\.9 % needs the 0\.999 quantile, above the highest forecast level 0\.99/.test(e.message));
+    assert.doesNotThrow(() => checkPlannerConfig(config([workload({ sloServedPct: 99 })])));
+  });
+
   it('GIVEN a weight step of 0 WHEN checking THEN a config error names the field', () => {
     const w = workload();
     w.guardrails.maxWeightStepPerTick = 0;
