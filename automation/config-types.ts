@@ -8,6 +8,13 @@ export interface SignalConfig {
   name: string;
   /** Units of this signal one VM serves at full utilisation. */
   capacityPerVm: number;
+  /**
+   * Where this signal's demand is read: the workload's history with the signal's overrides
+   * merged on. The first signal's is the workload's own (WorkloadConfig.history). The config
+   * loader always sets it; a workload built in code with one signal (the replay) may leave it
+   * out, which means the workload's history.
+   */
+  history?: HistoryConfig;
 }
 
 export interface HistoryConfig {
@@ -73,7 +80,9 @@ export interface WorkloadConfig {
   image: string;
   startupScript?: string;
   templateVersion: string;
+  /** The first signal's history (signals[0].history). */
   history: HistoryConfig;
+  /** The VMs needed are the largest of the signals' needs; the planner works in the first signal's units. */
   signals: SignalConfig[];
   /**
    * Served-demand objective, percent, when set: the running floor covers at least this quantile

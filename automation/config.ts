@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import { MAX_VM_WARMUP_SEC, type ShadowscaleConfig, type StackOptionsConfig, type WorkloadConfig } from './config-types';
+import { MAX_VM_WARMUP_SEC, type HistoryConfig, type ShadowscaleConfig, type SignalConfig, type StackOptionsConfig, type WorkloadConfig } from './config-types';
 import { parseDuration } from './duration';
 import { ShadowscaleError } from './errors';
 import { checkPlannerConfig } from './validate';
@@ -31,6 +31,37 @@ const placementSchema = {
   },
 } as const;
 
+/** A history block; `complete` is the workload's own, where the BigQuery table must be named in full. */
+function historySchema(complete: boolean) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      source: { enum: ['file', 'bigquery'] },
+      file: { type: 'string' },
+      valueColumn: { type: 'string' },
+      timeColumn: { type: 'string' },
+      step: duration,
+      resample: duration,
+      bigquery: {
+        type: 'object',
+        additionalProperties: false,
+        required: complete ? [...BIGQUERY_REQUIRED] : [],
+        properties: {
+          project: { type: 'string' }, dataset: { type: 'string' }, table: { type: 'string' },
+          location: { type: 'string' }, metricType: { type: 'string' },
+          instanceGroup: { type: 'string' }, backendService: { type: 'string' },
+          maximumBytesBilled: { type: 'string', pattern: '^[0-9]+$' },
+          metricKind: { enum: ['GAUGE', 'DELTA', 'CUMULATIVE'] },
+          recentMinutes: { type: 'integer', minimum: 0, maximum: 1440 },
+        },
+      },
+    },
+  } as const;
+}
+
+const BIGQUERY_REQUIRED = ['project', 'dataset', 'table', 'location', 'metricType'] as const;
+
 const workloadSchema = {
   type: 'object',
   additionalProperties: false,
@@ -44,34 +75,14 @@ const workloadSchema = {
     image: { type: 'string', minLength: 1 },
     startupScript: { type: 'string' },
     templateVersion: { type: 'string', minLength: 1 },
-    history: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        source: { enum: ['file', 'bigquery'] },
-        file: { type: 'string' },
-        valueColumn: { type: 'string' },
-        timeColumn: { type: 'string' },
-        step: duration,
-        resample: duration,
-        bigquery: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['project', 'dataset', 'table', 'location', 'metricType'],
-          properties: {
-            project: { type: 'string' }, dataset: { type: 'string' }, table: { type: 'string' },
-            location: { type: 'string' }, metricType: { type: 'string' },
-            instanceGroup: { type: 'string' }, backendService: { type: 'string' },
-            maximumBytesBilled: { type: 'string', pattern: '^[0-9]+$' },
-            metricKind: { enum: ['GAUGE', 'DELTA', 'CUMULATIVE'] },
-            recentMinutes: { type: 'integer', minimum: 0, maximum: 1440 },
-          },
-        },
-      },
-    },
+    history: historySchema(true),
     signals: {
       type: 'array', minItems: 1,
-      items: { type: 'object', additionalProperties: false, required: ['name', 'capacityPerVm'], properties: { name: { type: 'string' }, capacityPerVm: positive } },
+      items: {
+        type: 'object', additionalProperties: false, required: ['name', 'capacityPerVm'],
+        // A signal's history is an override merged onto the workload's, so its bigquery part may be partial.
+        properties: { name: { type: 'string', minLength: 1 }, capacityPerVm: positive, history: historySchema(false) },
+      },
     },
     slo: { type: 'object', additionalProperties: false, properties: { servedPct: { type: 'number', exclusiveMinimum: 0, maximum: 100 } } },
     unservedPenaltyPerVmHour: positive,
@@ -178,7 +189,12 @@ export function parseConfig(text: string, file: string): ShadowscaleConfig {
     });
     throw new ShadowscaleError('config', 'config.invalid', messages.join('\n'), { file, errors: validateRaw.errors });
   }
-  return normalize(raw as unknown as RawConfig, file);
+  // Checks past the schema name the line too, where the path is in the file.
+  const locate = (path: (string | number)[]): string => {
+    const node = doc.getIn(path, true) as { range?: [number, number] } | undefined;
+    return node?.range ? `${file}:${lineCounter.linePos(node.range[0]).line}` : file;
+  };
+  return normalize(raw as unknown as RawConfig, file, locate);
 }
 
 /** deployer.stack in the file → the stack program's options (only what is set). */
@@ -208,11 +224,15 @@ export function loadConfig(path: string): ShadowscaleConfig {
 }
 
 // The raw YAML shape, as the schema above admits it.
+interface RawHistory {
+  source?: 'file' | 'bigquery'; file?: string; valueColumn?: string; timeColumn?: string; step?: string; resample?: string;
+  bigquery?: Partial<NonNullable<HistoryConfig['bigquery']>>;
+}
 interface RawWorkload {
   name: string; project?: string; region?: string; port?: number; healthCheckPath?: string; image?: string;
   startupScript?: string; templateVersion?: string;
-  history: { source?: 'file' | 'bigquery'; file?: string; valueColumn?: string; timeColumn?: string; step?: string; resample?: string; bigquery?: WorkloadConfig['history']['bigquery'] };
-  signals: { name: string; capacityPerVm: number }[];
+  history: RawHistory;
+  signals: { name: string; capacityPerVm: number; history?: RawHistory }[];
   slo?: { servedPct?: number }; unservedPenaltyPerVmHour?: number; targetUtilization?: number;
   latencies?: { boot?: string; resume?: string; start?: string };
   guardrails?: { maxVms?: number; maxSpendPerHour?: number; maxWeightStepPerTick?: number; freeze?: boolean; drain?: string };
@@ -231,7 +251,68 @@ interface RawConfig {
 const SUSPENDED_PRICE_RATIO = 0.08;
 const STOPPED_PRICE_RATIO = 0.04;
 
-function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
+/**
+ * A signal's history override on the workload's: the fields given replace the workload's, and
+ * `bigquery` merges one level so naming another metric is enough.
+ */
+function mergeHistory(base: RawHistory, override: RawHistory | undefined): RawHistory {
+  if (!override) return base;
+  const merged: RawHistory = { ...base, ...override };
+  if (base.bigquery || override.bigquery) merged.bigquery = { ...base.bigquery, ...override.bigquery };
+  return merged;
+}
+
+/** A raw history block (merged) → resolved, with the problems found pushed under `at`. */
+function resolveHistory(h: RawHistory, at: string, where: string, base: string, problems: string[]): HistoryConfig {
+  const source = h.source ?? (h.bigquery ? 'bigquery' : 'file');
+  if (source === 'file' && (!h.file || !h.valueColumn)) problems.push(`${where}: ${at}: expected "file" and "valueColumn" for a file history`);
+  if (source === 'file' && !h.timeColumn && !h.step) problems.push(`${where}: ${at}: expected "timeColumn" or "step" (row clock)`);
+  if (source === 'bigquery' && !h.bigquery) problems.push(`${where}: ${at}.bigquery: expected the export table settings`);
+  let bigquery: HistoryConfig['bigquery'];
+  if (h.bigquery) {
+    const missing = BIGQUERY_REQUIRED.filter((k) => !h.bigquery![k]);
+    if (missing.length) problems.push(`${where}: ${at}.bigquery: missing ${missing.map((k) => `"${k}"`).join(', ')} (neither here nor in the workload's history)`);
+    else bigquery = h.bigquery as NonNullable<HistoryConfig['bigquery']>;
+  }
+  return {
+    source,
+    file: h.file ? resolve(base, h.file) : undefined,
+    valueColumn: h.valueColumn,
+    timeColumn: h.timeColumn,
+    stepSec: h.step ? parseDuration(h.step, `${at}.step`) / 1000 : undefined,
+    resampleSec: h.resample ? parseDuration(h.resample, `${at}.resample`) / 1000 : undefined,
+    bigquery,
+  };
+}
+
+/**
+ * Each signal's history resolved. The first defaults to the workload's; every later one must
+ * say what it reads differently, since a second signal reading the same data counts one
+ * demand twice under two capacities.
+ */
+function resolveSignals(w: RawWorkload, i: number, locate: (path: (string | number)[]) => string, base: string, problems: string[]): Required<SignalConfig>[] {
+  const seen = new Map<string, number>();
+  const histories: string[] = [];
+  const at = `workloads.${i}`;
+  return w.signals.map((s, j) => {
+    const path = ['workloads', i, 'signals', j];
+    const sat = `${at}.signals.${j}`;
+    const earlier = seen.get(s.name);
+    if (earlier !== undefined) problems.push(`${locate([...path, 'name'])}: ${sat}.name: signal "${s.name}" is already ${at}.signals.${earlier}; expected unique signal names within a workload`);
+    else seen.set(s.name, j);
+    if (j > 0 && !s.history) problems.push(`${locate(path)}: ${sat}.history: expected the history of this signal (the workload's history is the first signal's)`);
+    // Without an override the signal reads the workload's history, and problems are named there.
+    const hpath = s.history ? [...path, 'history'] : ['workloads', i, 'history'];
+    const history = resolveHistory(mergeHistory(w.history, s.history), hpath.join('.'), locate(hpath), base, problems);
+    const key = JSON.stringify(history);
+    const same = histories.indexOf(key);
+    if (j > 0 && s.history && same >= 0) problems.push(`${locate([...path, 'history'])}: ${sat}.history: reads the same history as ${at}.signals.${same} ("${w.signals[same].name}"); expected another column or metric`);
+    histories.push(key);
+    return { name: s.name, capacityPerVm: s.capacityPerVm, history };
+  });
+}
+
+function normalize(raw: RawConfig, file: string, locate: (path: (string | number)[]) => string = () => file): ShadowscaleConfig {
   const base = dirname(resolve(file));
   const sec = (d: string | undefined, fallback: number, field: string) => (d ? parseDuration(d, field) / 1000 : fallback);
   const problems: string[] = [];
@@ -240,10 +321,7 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
     const at = `workloads.${i}`;
     if (names.has(w.name)) problems.push(`${file}: ${at}.name: workload "${w.name}" is defined twice; expected unique names`);
     names.add(w.name);
-    const source = w.history.source ?? (w.history.bigquery ? 'bigquery' : 'file');
-    if (source === 'file' && (!w.history.file || !w.history.valueColumn)) problems.push(`${file}: ${at}.history: expected "file" and "valueColumn" for a file history`);
-    if (source === 'file' && !w.history.timeColumn && !w.history.step) problems.push(`${file}: ${at}.history: expected "timeColumn" or "step" (row clock)`);
-    if (source === 'bigquery' && !w.history.bigquery) problems.push(`${file}: ${at}.history.bigquery: expected the export table settings`);
+    const signals = resolveSignals(w, i, locate, base, problems);
     const ids = new Set<string>();
     w.placements.forEach((p, j) => {
       if (ids.has(p.id)) problems.push(`${file}: ${at}.placements.${j}.id: "${p.id}" is used twice; expected unique ids`);
@@ -263,16 +341,9 @@ function normalize(raw: RawConfig, file: string): ShadowscaleConfig {
       image: w.image ?? 'projects/debian-cloud/global/images/family/debian-12',
       startupScript: w.startupScript,
       templateVersion: w.templateVersion ?? 'v1',
-      history: {
-        source,
-        file: w.history.file ? resolve(base, w.history.file) : undefined,
-        valueColumn: w.history.valueColumn,
-        timeColumn: w.history.timeColumn,
-        stepSec: w.history.step ? parseDuration(w.history.step, `${at}.history.step`) / 1000 : undefined,
-        resampleSec: w.history.resample ? parseDuration(w.history.resample, `${at}.history.resample`) / 1000 : undefined,
-        bigquery: w.history.bigquery,
-      },
-      signals: w.signals,
+      // The workload's history is its first signal's (which may itself override a field).
+      history: signals[0].history,
+      signals,
       sloServedPct: w.slo?.servedPct,
       // Without a stated cost of lost demand, 20x the VM price puts running capacity at the
       // newsvendor quantile 20/21 ~ 0.95; teams that know what a lost request costs set it.

@@ -3,6 +3,9 @@
  * accurate, and re-run selection (recording a new version) when a retrain trigger fires:
  * no model yet, age, accuracy on the actuals that arrived since the last forecast, or a
  * changepoint in the demand since the model was trained.
+ *
+ * Models are kept per signal: `workload` below is the signal's key (forecast-workload.ts
+ * signalKey), the bare workload name for its first signal.
  */
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import { detectChangepoint, shouldRetrain, type RetrainDecision } from '../../forecaster/retrain';

@@ -8,11 +8,12 @@ import { execFile } from 'node:child_process';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { QuantileForecast } from '../../forecaster/types';
-import type { PlacementConfig, ShadowscaleConfig, WorkloadConfig } from '../config-types';
+import type { PlacementConfig, ShadowscaleConfig, SignalConfig, WorkloadConfig } from '../config-types';
 import type { FleetPlan, FleetState, GenerationPlan, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
-import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult } from '../ports';
+import { type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult } from '../ports';
 import { describeError, inputError } from '../errors';
-import { horizonSteps, planIsolated, summarizeForecast, type ForecastFn, type PlanFn } from './run-once';
+import { planIsolated, summarizeForecast, type ForecastFn, type PlanFn } from './run-once';
+import { forecastWorkload } from './forecast-workload';
 import type { PrPreview, PrPreviewWorkload, GenerationRow } from '../render/pr-markdown';
 
 export interface PreviewContext {
@@ -21,7 +22,8 @@ export interface PreviewContext {
   baseConfig?: ShadowscaleConfig;
   baseRef?: string;
   clock: Clock;
-  history: (workload: WorkloadConfig) => HistorySource;
+  /** A signal's history; without one, the workload's first signal's. */
+  history: (workload: WorkloadConfig, signal?: SignalConfig) => HistorySource;
   forecast: ForecastFn;
   plan: PlanFn;
   sink: EventSink;
@@ -79,10 +81,11 @@ export async function buildPreview(ctx: PreviewContext, signal: AbortSignal): Pr
   for (const w of all) {
     try {
       signal.throwIfAborted();
-      const series = await readOnce(ctx.history(w), { end: now, signal });
-      const f = await ctx.forecast(series, { horizon: horizonSteps(w.horizonSec, series.stepMs), quantiles: ctx.config.quantiles, signal });
-      forecasts[w.name] = f;
-      rows.get(w.name)!.forecast = summarizeForecast(f);
+      // The tick's own path (no model registry: a preview records nothing), so the preview
+      // plans from the same combined forecast a tick would.
+      const made = await forecastWorkload({ history: ctx.history, forecast: ctx.forecast, quantiles: ctx.config.quantiles }, w, now, signal);
+      forecasts[w.name] = made.forecast;
+      rows.get(w.name)!.forecast = summarizeForecast(made.forecast, made);
     } catch (error) {
       rows.get(w.name)!.error = `forecast: ${describeError(error)}`;
     }

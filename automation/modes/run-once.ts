@@ -6,14 +6,15 @@
  * deployer, or a fake. A workload that fails is reported and left as it was; the others go on.
  */
 import type { QuantileForecast, Series } from '../../forecaster/types';
-import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
+import type { ShadowscaleConfig, SignalConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
 import { generationSpendPerHour, generationVms } from '../planner/guardrails';
-import { readOnce, type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
+import { type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
 import { ShadowscaleError, describeError, errorKindOf, type ErrorKind } from '../errors';
 import { cancelledError } from '../adapters/retry';
 import { mapSettled } from './concurrency';
 import { validatePlan } from '../validate';
+import { forecastWorkload, horizonSteps, type WorkloadForecast } from './forecast-workload';
 
 export type ResourceChange = PreviewResult['changes'][number];
 
@@ -27,10 +28,14 @@ export type ForecastFn = (
   options: { horizon: number; quantiles: number[]; model?: string; signal?: AbortSignal },
 ) => Promise<QuantileForecast & { selection?: Record<string, { score: number; calibrationOrigins: number }>; trainEnd?: number }>;
 
-/** The model registry's part of a tick (automation/modes/model-registry.ts). */
+/**
+ * The model registry's part of a tick (automation/modes/model-registry.ts), keyed by signal:
+ * the bare workload name for its first signal, `<workload>/<signal>` for the others
+ * (forecast-workload.ts signalKey).
+ */
 export interface ModelRegistryHooks {
-  choose(workload: string, series: Series, now: Date): Promise<{ model?: string; decision: { retrain: boolean; reason: string; message: string } }>;
-  record(workload: string, series: Series, forecast: Awaited<ReturnType<ForecastFn>>, now: Date): Promise<{ version: number; kind: string }>;
+  choose(key: string, series: Series, now: Date): Promise<{ model?: string; decision: { retrain: boolean; reason: string; message: string } }>;
+  record(key: string, series: Series, forecast: Awaited<ReturnType<ForecastFn>>, now: Date): Promise<{ version: number; kind: string }>;
 }
 
 /** Called with the tick's fresh forecasts, e.g. to publish them as Cloud Monitoring metrics. */
@@ -53,7 +58,8 @@ export interface RunContext {
   config: ShadowscaleConfig;
   clock: Clock;
   deployer: Deployer;
-  history: (workload: WorkloadConfig) => HistorySource;
+  /** A signal's history; without one, the workload's first signal's. */
+  history: (workload: WorkloadConfig, signal?: SignalConfig) => HistorySource;
   forecast: ForecastFn;
   plan: PlanFn;
   records: RecordsStore;
@@ -86,6 +92,10 @@ export interface ForecastSummary {
   peak: Record<string, number>;
   /** When the highest level peaks. */
   peakAt: string;
+  /** With two or more signals: the one whose need is largest at the peak. */
+  bindingAtPeak?: string;
+  /** With two or more signals: each one's model (the values above are in the first one's units). */
+  signals?: { name: string; model: string; capacityPerVm: number }[];
 }
 
 export interface RunOnceResult {
@@ -114,7 +124,7 @@ export function isHeld(decisions: readonly Decision[]): boolean {
   return decisions.some((d) => d.code.startsWith('hold.')) && !decisions.some((d) => d.code === 'failover' || d.code.startsWith('guardrail.'));
 }
 
-export function summarizeForecast(forecast: QuantileForecast): ForecastSummary {
+export function summarizeForecast(forecast: QuantileForecast, bySignal?: Pick<WorkloadForecast, 'binding' | 'signals'>): ForecastSummary {
   const levels = Object.keys(forecast.quantiles).sort((a, b) => Number(a) - Number(b));
   if (levels.length === 0) throw new ShadowscaleError('internal', 'forecast.empty', `forecast from model "${forecast.model}" has no quantiles`);
   const next: Record<string, number> = {};
@@ -135,6 +145,12 @@ export function summarizeForecast(forecast: QuantileForecast): ForecastSummary {
     next,
     peak,
     peakAt: new Date(Date.parse(forecast.originTime) + Math.max(0, peakIndex) * forecast.stepMs).toISOString(),
+    ...(bySignal && bySignal.signals.length > 1
+      ? {
+          bindingAtPeak: bySignal.binding[Math.max(0, peakIndex)],
+          signals: bySignal.signals.map((s) => ({ name: s.signal.name, model: s.forecast.model, capacityPerVm: s.signal.capacityPerVm })),
+        }
+      : {}),
   };
 }
 
@@ -151,10 +167,7 @@ export function forecastAgeMs(forecast: QuantileForecast, now: Date): number {
   return now.getTime() - Date.parse(forecast.originTime);
 }
 
-/** Steps of `stepMs` that cover `horizonSec`. */
-export function horizonSteps(horizonSec: number, stepMs: number): number {
-  return Math.max(1, Math.ceil((horizonSec * 1000) / stepMs));
-}
+export { horizonSteps };
 
 /**
  * The plan re-checked just before acting (automation/validate.ts), one workload at a time:
@@ -290,6 +303,8 @@ interface Pending {
   config: WorkloadConfig;
   result: RunOnceResult;
   forecast?: QuantileForecast;
+  /** Each signal's own forecast, recorded under its registry key for the accuracy trigger. */
+  signalForecasts?: { key: string; forecast: QuantileForecast }[];
   /** The planner's age limit for this forecast (measured from the step before its origin). */
   maxAgeMs?: number;
   plan?: WorkloadPlan;
@@ -331,34 +346,34 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
   await mapSettled(pending.filter((p) => p.result.ok), 1, async (p) => {
     try {
       signal.throwIfAborted();
-      const series = await readOnce(ctx.history(p.config), { end: now, signal });
-      const choice = ctx.models ? await ctx.models.choose(p.config.name, series, now) : undefined;
-      const forecast = await ctx.forecast(series, {
-        horizon: horizonSteps(p.config.horizonSec, series.stepMs),
-        quantiles: ctx.config.quantiles,
-        model: choice?.model,
-        signal,
-      });
-      if (ctx.models && choice?.decision.retrain) {
+      const made = await forecastWorkload({ history: ctx.history, forecast: ctx.forecast, models: ctx.models, quantiles: ctx.config.quantiles }, p.config, now, signal);
+      for (const s of made.signals) {
+        if (!ctx.models || !s.choice?.decision.retrain) continue;
+        const named = made.signals.length > 1 ? `${p.config.name} signal ${s.signal.name}` : p.config.name;
         try {
-          const record = await ctx.models.record(p.config.name, series, forecast, now);
-          emit({ code: 'model.trained', severity: 'NOTICE', message: `${p.config.name}: ${record.kind} selected and recorded as version ${record.version} (${choice.decision.message})`, labels: { workload: p.config.name }, data: { reason: choice.decision.reason } });
+          const record = await ctx.models.record(s.key, s.series, s.forecast, now);
+          emit({ code: 'model.trained', severity: 'NOTICE', message: `${named}: ${record.kind} selected and recorded as version ${record.version} (${s.choice.decision.message})`, labels: { workload: p.config.name }, data: { reason: s.choice.decision.reason, signal: s.signal.name } });
         } catch (error) {
-          p.result.warnings.push(`model not recorded: ${describeError(error)}`);
+          p.result.warnings.push(`model${made.signals.length > 1 ? ` of signal ${s.signal.name}` : ''} not recorded: ${describeError(error)}`);
         }
       }
+      const forecast = made.forecast;
+      const stepMs = forecast.stepMs;
+      p.signalForecasts = made.signals.map((s) => ({ key: s.key, forecast: s.forecast }));
       p.forecast = forecast;
-      p.result.forecastSummary = summarizeForecast(forecast);
+      p.result.forecastSummary = summarizeForecast(forecast, made);
+      // The combined forecast starts at the oldest signal's origin: the oldest history governs.
       const ageMs = forecastAgeMs(forecast, now);
-      const limitMs = ctx.staleAfterMs ?? staleLimitMs(ctx.config.tickSec, series.stepMs);
+      const limitMs = ctx.staleAfterMs ?? staleLimitMs(ctx.config.tickSec, stepMs);
       // The planner measures age from the step before the origin (the newest actual).
-      p.maxAgeMs = limitMs + series.stepMs;
+      p.maxAgeMs = limitMs + stepMs;
       if (ageMs > limitMs) {
         // Still planned: the planner holds the fleet as it is and says so, but an unhealthy
         // primary fails over and a fleet above its guardrails is trimmed, forecast or not.
-        emit({ code: 'forecast.stale', severity: 'WARNING', message: `${p.config.name}: newest history is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(limitMs / 1000)} s)`, labels: { workload: p.config.name } });
+        emit({ code: 'forecast.stale', severity: 'WARNING', message: `${p.config.name}: ${made.signals.length > 1 ? "the oldest signal's history is" : 'newest history is'} ${Math.round(ageMs / 1000)} s old (limit ${Math.round(limitMs / 1000)} s)`, labels: { workload: p.config.name } });
       } else {
-        emit({ code: 'forecast.made', severity: 'INFO', message: `${p.config.name}: forecast by ${forecast.model} from ${forecast.originTime}`, labels: { workload: p.config.name }, data: { ...p.result.forecastSummary } });
+        const bound = p.result.forecastSummary.bindingAtPeak ? `; at the peak the VMs needed follow signal ${p.result.forecastSummary.bindingAtPeak}` : '';
+        emit({ code: 'forecast.made', severity: 'INFO', message: `${p.config.name}: forecast by ${forecast.model} from ${forecast.originTime}${bound}`, labels: { workload: p.config.name }, data: { ...p.result.forecastSummary } });
       }
     } catch (error) {
       fail(p, 'forecast', signal.aborted ? cancelledError(signal, 'forecast') : error);
@@ -479,7 +494,9 @@ async function finish(ctx: RunContext, pending: Pending[], at: string): Promise<
       ctx.sink.emit({ code: d.code, severity: 'NOTICE', message: `${d.workload}: ${d.message}`, labels: { workload: d.workload, ...(d.generation ? { generation: d.generation } : {}) }, data: { numbers: d.numbers } });
     }
     try {
-      if (p.forecast) await ctx.records.saveForecast(p.config.name, p.forecast, at);
+      // Each signal's own forecast under its registry key: the next tick scores a signal's model
+      // against that signal's actuals. With one signal this is the forecast the planner used.
+      for (const f of p.signalForecasts ?? []) await ctx.records.saveForecast(f.key, f.forecast, at);
       if (p.result.decisions.length) await ctx.records.saveDecisions(p.result.decisions, at);
     } catch (error) {
       const warning = `records not saved: ${describeError(error)}`;

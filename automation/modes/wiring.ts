@@ -9,7 +9,7 @@ import type * as ProgramModule from '../../stacks/program';
 import type * as OutputsModule from '../../stacks/outputs';
 import type * as OfflinePreviewModule from '../adapters/offline-preview';
 import type * as ComputeObserverModule from '../adapters/compute-observer';
-import type { ShadowscaleConfig, WorkloadConfig } from '../config-types';
+import type { ShadowscaleConfig, SignalConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan } from '../fleet-plan';
 import type { Clock, Deployer, EventSink, HistorySource, PreviewResult, RecordsStore } from '../ports';
 import { inputError } from '../errors';
@@ -27,9 +27,10 @@ import { resolvePlanClock } from './clock';
 import { FileRecoveryMarkers, PulumiDeployer, localWorkspaceDriver, type StackOutputs } from '../adapters/pulumi-deployer';
 import type { ForecastFn, ForecastPublisher, ModelRegistryHooks, PlanFn, RunContext } from './run-once';
 
-export function historyFor(workload: WorkloadConfig): HistorySource {
-  const h = workload.history;
-  const where = `workloads[${workload.name}].history`;
+/** The history of one of a workload's signals; without a signal, the first one's (the workload's). */
+export function historyFor(workload: WorkloadConfig, signal?: SignalConfig): HistorySource {
+  const h = signal?.history ?? workload.history;
+  const where = signal && signal !== workload.signals[0] ? `workloads[${workload.name}].signals[${signal.name}].history` : `workloads[${workload.name}].history`;
   if (h.source === 'file') {
     if (!h.file || !h.valueColumn) throw inputError('config.history', { field: where }, 'expected "file" and "valueColumn" for a file history source');
     return new FileHistorySource({ file: h.file, valueColumn: h.valueColumn, timeColumn: h.timeColumn, stepMs: h.stepSec ? h.stepSec * 1000 : undefined, resampleMs: h.resampleSec ? h.resampleSec * 1000 : undefined });
@@ -151,8 +152,8 @@ export interface RunWiring {
 
 export function registryHooks(records: RecordsStore): ModelRegistryHooks {
   return {
-    choose: (workload, series, now) => chooseModel(records, workload, series, now),
-    record: (workload, series, forecast, now) => recordModel(records, workload, series, forecast, now),
+    choose: (key, series, now) => chooseModel(records, key, series, now),
+    record: (key, series, forecast, now) => recordModel(records, key, series, forecast, now),
   };
 }
 

@@ -64,7 +64,8 @@ export function forecastLine(f: ForecastSummary): string {
   const next = levels.map((l) => `${percentile(l)} ${formatNumber(f.next[l])}`).join(' · ');
   const stepMin = f.stepMs / 60_000;
   const hours = (f.horizonSteps * f.stepMs) / 3_600_000;
-  return `**Forecast** (${f.model}, ${formatNumber(stepMin)} min steps, next ${formatNumber(hours)} h from ${f.originTime}): next step ${next}; peak ${percentile(top)} ${formatNumber(f.peak[top])} at ${f.peakAt}`;
+  const signals = f.signals ? ` (in ${f.signals[0].name} units; the VMs needed follow ${f.bindingAtPeak} there)` : '';
+  return `**Forecast** (${f.model}, ${formatNumber(stepMin)} min steps, next ${formatNumber(hours)} h from ${f.originTime}): next step ${next}; peak ${percentile(top)} ${formatNumber(f.peak[top])} at ${f.peakAt}${signals}`;
 }
 
 const OP_ORDER = ['create', 'update', 'replace', 'delete', 'same'] as const;

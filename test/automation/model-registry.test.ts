@@ -98,7 +98,7 @@ describe('model registry in a tick', () => {
 });
 
 describe('plan clock', () => {
-  const workload = { name: 'web' } as WorkloadConfig;
+  const workload = { name: 'web', signals: [{ name: 'requests', capacityPerVm: 1 }] } as unknown as WorkloadConfig;
   const source: HistorySource = { read: async () => ({ name: 'h', startMs: START, stepMs: STEP, values: new Float64Array(10) }) };
   const config = (planAt?: string) => ({ planAt, workloads: [workload] }) as unknown as ShadowscaleConfig;
 
