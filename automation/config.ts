@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { MAX_VM_WARMUP_SEC, type HistoryConfig, type ShadowscaleConfig, type SignalConfig, type StackOptionsConfig, type WorkloadConfig } from './config-types';
-import { parseDuration } from './duration';
-import { ShadowscaleError } from './errors';
+import { DURATION_EXPECTED, durationMs } from './duration';
+import { ShadowscaleError, configProblemLine } from './errors';
 import { checkPlannerConfig } from './validate';
 
 const duration = { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$' } as const;
@@ -170,6 +170,28 @@ function expectedText(e: ErrorObject): string {
   }
 }
 
+type LineOf = (path: string) => number | undefined;
+
+/**
+ * The line of a dotted config path (`workloads.0.history`): of its key in a mapping or its item
+ * in a sequence, so a block value points at the line that names it. A path the file does not
+ * hold (a default broke a rule) takes the line of its nearest ancestor that it does.
+ */
+function lineFinder(doc: Document, lineCounter: LineCounter): LineOf {
+  return (path) => {
+    const keys = path.split('.').filter(Boolean);
+    for (let n = keys.length; n > 0; n--) {
+      const parent = n === 1 ? doc.contents : doc.getIn(keys.slice(0, n - 1).map((k) => (/^\d+$/.test(k) ? Number(k) : k)), true);
+      const key = keys[n - 1];
+      let range: readonly number[] | null | undefined;
+      if (isMap(parent)) range = (parent.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key)?.key as { range?: readonly number[] | null } | undefined)?.range;
+      else if (isSeq(parent) && /^\d+$/.test(key)) range = (parent.items[Number(key)] as { range?: readonly number[] | null } | undefined)?.range;
+      if (range) return lineCounter.linePos(range[0]).line;
+    }
+    return undefined;
+  };
+}
+
 /** Parses and validates config text; `file` is used for messages and relative paths. */
 export function parseConfig(text: string, file: string): ShadowscaleConfig {
   const lineCounter = new LineCounter();
@@ -179,33 +201,26 @@ export function parseConfig(text: string, file: string): ShadowscaleConfig {
     throw new ShadowscaleError('config', 'config.yaml', `${file}:${err.linePos?.[0]?.line ?? '?'}: not valid YAML: ${err.message.split('\n')[0]}`, { file });
   }
   const raw = doc.toJS() as Record<string, unknown>;
+  const lineOf = lineFinder(doc, lineCounter);
   if (!validateRaw(raw)) {
     const messages = (validateRaw.errors ?? []).slice(0, 8).map((e) => {
-      const path = e.instancePath.split('/').filter(Boolean);
-      const node = doc.getIn(path.map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true) as { range?: [number, number] } | undefined;
-      const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-      const where = `${file}${line ? `:${line}` : ''}: ${path.length ? path.join('.') : '(top level)'}`;
-      return `${where}: ${expectedText(e)}`;
+      const path = e.instancePath.split('/').filter(Boolean).join('.');
+      return configProblemLine(file, lineOf(path), path, expectedText(e));
     });
     throw new ShadowscaleError('config', 'config.invalid', messages.join('\n'), { file, errors: validateRaw.errors });
   }
-  // Checks past the schema name the line too, where the path is in the file.
-  const locate = (path: (string | number)[]): string => {
-    const node = doc.getIn(path, true) as { range?: [number, number] } | undefined;
-    return node?.range ? `${file}:${lineCounter.linePos(node.range[0]).line}` : file;
-  };
-  return normalize(raw as unknown as RawConfig, file, locate);
+  return normalize(raw as unknown as RawConfig, file, lineOf);
 }
 
 /** deployer.stack in the file → the stack program's options (only what is set). */
-function stackOptions(raw: NonNullable<NonNullable<RawConfig['deployer']>['stack']> | undefined, file: string): StackOptionsConfig {
+function stackOptions(raw: NonNullable<NonNullable<RawConfig['deployer']>['stack']> | undefined, ms: (text: string, path: string) => number, problem: (path: string, expected: string) => void): StackOptionsConfig {
   const out: StackOptionsConfig = {};
   if (!raw) return out;
   if (raw.network !== undefined) out.network = raw.network;
   if (raw.vmServiceAccount !== undefined) out.vmServiceAccountEmail = raw.vmServiceAccount;
   if (raw.vmWarmup !== undefined) {
-    const sec = parseDuration(raw.vmWarmup, 'deployer.stack.vmWarmup') / 1000;
-    if (!Number.isInteger(sec) || sec > MAX_VM_WARMUP_SEC) throw new ShadowscaleError('config', 'config.invalid', `${file}: deployer.stack.vmWarmup: expected whole seconds up to ${MAX_VM_WARMUP_SEC / 3600}h, got ${raw.vmWarmup}`);
+    const sec = ms(raw.vmWarmup, 'deployer.stack.vmWarmup') / 1000;
+    if (!Number.isNaN(sec) && (!Number.isInteger(sec) || sec > MAX_VM_WARMUP_SEC)) problem('deployer.stack.vmWarmup', `expected whole seconds up to ${MAX_VM_WARMUP_SEC / 3600}h, got ${raw.vmWarmup}`);
     out.vmWarmupSec = sec;
   }
   if (raw.frontend !== undefined) out.frontend = raw.frontend;
@@ -258,29 +273,47 @@ const STOPPED_PRICE_RATIO = 0.04;
 function mergeHistory(base: RawHistory, override: RawHistory | undefined): RawHistory {
   if (!override) return base;
   const merged: RawHistory = { ...base, ...override };
-  if (base.bigquery || override.bigquery) merged.bigquery = { ...base.bigquery, ...override.bigquery };
+  if (base.bigquery || override.bigquery) {
+    const inherited = { ...base.bigquery };
+    // The group a metric is read for is one choice: naming an instance group or a backend
+    // service replaces the other (CPU per instance group beside requests per backend service).
+    if (override.bigquery?.instanceGroup !== undefined || override.bigquery?.backendService !== undefined) {
+      delete inherited.instanceGroup;
+      delete inherited.backendService;
+    }
+    merged.bigquery = { ...inherited, ...override.bigquery };
+  }
   return merged;
 }
 
-/** A raw history block (merged) → resolved, with the problems found pushed under `at`. */
-function resolveHistory(h: RawHistory, at: string, where: string, base: string, problems: string[]): HistoryConfig {
+type Problem = (path: string, expected: string) => void;
+type DurationMs = (text: string, path: string) => number;
+
+/** A raw history block (merged) → resolved; problems are named under `at`. */
+function resolveHistory(h: RawHistory, at: string, base: string, problem: Problem, ms: DurationMs): HistoryConfig {
   const source = h.source ?? (h.bigquery ? 'bigquery' : 'file');
-  if (source === 'file' && (!h.file || !h.valueColumn)) problems.push(`${where}: ${at}: expected "file" and "valueColumn" for a file history`);
-  if (source === 'file' && !h.timeColumn && !h.step) problems.push(`${where}: ${at}: expected "timeColumn" or "step" (row clock)`);
-  if (source === 'bigquery' && !h.bigquery) problems.push(`${where}: ${at}.bigquery: expected the export table settings`);
+  if (source === 'file' && (!h.file || !h.valueColumn)) problem(at, 'expected "file" and "valueColumn" for a file history');
+  if (source === 'file' && !h.timeColumn && !h.step) problem(at, 'expected "timeColumn" or "step" (row clock)');
+  if (source === 'bigquery' && !h.bigquery) problem(`${at}.bigquery`, 'expected the export table settings');
   let bigquery: HistoryConfig['bigquery'];
-  if (h.bigquery) {
-    const missing = BIGQUERY_REQUIRED.filter((k) => !h.bigquery![k]);
-    if (missing.length) problems.push(`${where}: ${at}.bigquery: missing ${missing.map((k) => `"${k}"`).join(', ')} (neither here nor in the workload's history)`);
-    else bigquery = h.bigquery as NonNullable<HistoryConfig['bigquery']>;
+  const bq = h.bigquery;
+  if (bq) {
+    const missing = BIGQUERY_REQUIRED.filter((k) => !bq[k]);
+    if (missing.length) problem(`${at}.bigquery`, `expected ${missing.map((k) => `"${k}"`).join(', ')} (neither here nor in the workload's history)`);
+    else bigquery = bq as NonNullable<HistoryConfig['bigquery']>;
+    // The query filters on exactly one group label (forecaster/sources/bigquery.ts): neither or
+    // both would otherwise pass here and fail at the first tick.
+    if ((bq.instanceGroup === undefined) === (bq.backendService === undefined)) {
+      problem(`${at}.bigquery`, `expected exactly one of "instanceGroup" and "backendService", got ${bq.instanceGroup === undefined ? 'neither' : 'both'}`);
+    }
   }
   return {
     source,
     file: h.file ? resolve(base, h.file) : undefined,
     valueColumn: h.valueColumn,
     timeColumn: h.timeColumn,
-    stepSec: h.step ? parseDuration(h.step, `${at}.step`) / 1000 : undefined,
-    resampleSec: h.resample ? parseDuration(h.resample, `${at}.resample`) / 1000 : undefined,
+    stepSec: h.step ? ms(h.step, `${at}.step`) / 1000 : undefined,
+    resampleSec: h.resample ? ms(h.resample, `${at}.resample`) / 1000 : undefined,
     bigquery,
   };
 }
@@ -290,48 +323,56 @@ function resolveHistory(h: RawHistory, at: string, where: string, base: string, 
  * say what it reads differently, since a second signal reading the same data counts one
  * demand twice under two capacities.
  */
-function resolveSignals(w: RawWorkload, i: number, locate: (path: (string | number)[]) => string, base: string, problems: string[]): Required<SignalConfig>[] {
+function resolveSignals(w: RawWorkload, i: number, base: string, problem: Problem, ms: DurationMs): Required<SignalConfig>[] {
   const seen = new Map<string, number>();
   const histories: string[] = [];
   const at = `workloads.${i}`;
   return w.signals.map((s, j) => {
-    const path = ['workloads', i, 'signals', j];
     const sat = `${at}.signals.${j}`;
     const earlier = seen.get(s.name);
-    if (earlier !== undefined) problems.push(`${locate([...path, 'name'])}: ${sat}.name: signal "${s.name}" is already ${at}.signals.${earlier}; expected unique signal names within a workload`);
+    if (earlier !== undefined) problem(`${sat}.name`, `expected unique signal names within a workload, "${s.name}" is already ${at}.signals.${earlier}`);
     else seen.set(s.name, j);
-    if (j > 0 && !s.history) problems.push(`${locate(path)}: ${sat}.history: expected the history of this signal (the workload's history is the first signal's)`);
+    if (j > 0 && !s.history) problem(`${sat}.history`, 'expected the history of this signal (the workload\'s history is the first signal\'s)');
     // Without an override the signal reads the workload's history, and problems are named there.
-    const hpath = s.history ? [...path, 'history'] : ['workloads', i, 'history'];
-    const history = resolveHistory(mergeHistory(w.history, s.history), hpath.join('.'), locate(hpath), base, problems);
+    const hat = s.history ? `${sat}.history` : `${at}.history`;
+    // Problems of the workload's own history are named once, by the first signal.
+    const report: Problem = j > 0 && !s.history ? () => undefined : problem;
+    const history = resolveHistory(mergeHistory(w.history, s.history), hat, base, report, ms);
     const key = JSON.stringify(history);
     const same = histories.indexOf(key);
-    if (j > 0 && s.history && same >= 0) problems.push(`${locate([...path, 'history'])}: ${sat}.history: reads the same history as ${at}.signals.${same} ("${w.signals[same].name}"); expected another column or metric`);
+    if (j > 0 && s.history && same >= 0) problem(`${sat}.history`, `expected another column or metric than ${at}.signals.${same} ("${w.signals[same].name}") reads`);
     histories.push(key);
     return { name: s.name, capacityPerVm: s.capacityPerVm, history };
   });
 }
 
-function normalize(raw: RawConfig, file: string, locate: (path: (string | number)[]) => string = () => file): ShadowscaleConfig {
+function normalize(raw: RawConfig, file: string, lineOf: LineOf): ShadowscaleConfig {
   const base = dirname(resolve(file));
-  const sec = (d: string | undefined, fallback: number, field: string) => (d ? parseDuration(d, field) / 1000 : fallback);
   const problems: string[] = [];
+  const problem = (path: string, expected: string) => problems.push(configProblemLine(file, lineOf(path), path, expected));
+  // A bad duration is reported with the others (NaN until then), not thrown on its own.
+  const ms = (text: string, path: string): number => {
+    const v = durationMs(text);
+    if (v === undefined) problem(path, `${DURATION_EXPECTED}, got "${text}"`);
+    return v ?? NaN;
+  };
+  const sec = (d: string | undefined, fallback: number, field: string) => (d ? ms(d, field) / 1000 : fallback);
   const names = new Set<string>();
   const workloads: WorkloadConfig[] = raw.workloads.map((w, i) => {
     const at = `workloads.${i}`;
-    if (names.has(w.name)) problems.push(`${file}: ${at}.name: workload "${w.name}" is defined twice; expected unique names`);
+    if (names.has(w.name)) problem(`${at}.name`, `expected a unique name, "${w.name}" is used by an earlier workload`);
     names.add(w.name);
-    const signals = resolveSignals(w, i, locate, base, problems);
+    const signals = resolveSignals(w, i, base, problem, ms);
     const ids = new Set<string>();
     w.placements.forEach((p, j) => {
-      if (ids.has(p.id)) problems.push(`${file}: ${at}.placements.${j}.id: "${p.id}" is used twice; expected unique ids`);
+      if (ids.has(p.id)) problem(`${at}.placements.${j}.id`, `expected a unique id, "${p.id}" is used by an earlier placement`);
       ids.add(p.id);
-      if (p.zone && !p.zone.startsWith(`${p.region}-`)) problems.push(`${file}: ${at}.placements.${j}.zone: "${p.zone}" is not in region "${p.region}"`);
+      if (p.zone && !p.zone.startsWith(`${p.region}-`)) problem(`${at}.placements.${j}.zone`, `expected a zone in region "${p.region}", got "${p.zone}"`);
     });
     const guard = w.guardrails ?? {};
     const maxVms = guard.maxVms ?? 100;
     const quota = Math.min(...w.placements.map((p) => p.quotaVms ?? Infinity));
-    if (Number.isFinite(quota) && quota < 1) problems.push(`${file}: ${at}.placements: quota leaves no VM`);
+    if (Number.isFinite(quota) && quota < 1) problem(`${at}.placements`, 'expected quota for at least 1 VM in every placement');
     return {
       name: w.name,
       project: w.project ?? raw.project,
@@ -368,9 +409,8 @@ function normalize(raw: RawConfig, file: string, locate: (path: (string | number
     };
   });
   (raw.events ?? []).forEach((e, i) => {
-    if (e.workload && !names.has(e.workload)) problems.push(`${file}: events.${i}.workload: "${e.workload}" is not a workload in this file (expected one of ${[...names].join(', ')})`);
+    if (e.workload && !names.has(e.workload)) problem(`events.${i}.workload`, `expected one of the workloads in this file (${[...names].join(', ')}), got "${e.workload}"`);
   });
-  if (problems.length) throw new ShadowscaleError('config', 'config.invalid', problems.join('\n'), { file });
   const config: ShadowscaleConfig = {
     file,
     version: 1,
@@ -390,12 +430,14 @@ function normalize(raw: RawConfig, file: string, locate: (path: (string | number
       stackPrefix: raw.deployer?.stackPrefix ?? 'shadowscale',
       concurrency: raw.deployer?.concurrency ?? 4,
       retries: raw.deployer?.retries ?? 3,
-      stack: stackOptions(raw.deployer?.stack, file),
+      stack: stackOptions(raw.deployer?.stack, ms, problem),
     },
     workloads,
-    events: (raw.events ?? []).map((e, i) => ({ name: e.name, workload: e.workload, start: new Date(e.start).toISOString(), durationSec: parseDuration(e.duration, `events.${i}.duration`) / 1000, multiplier: e.multiplier })),
+    events: (raw.events ?? []).map((e, i) => ({ name: e.name, workload: e.workload, start: new Date(e.start).toISOString(), durationSec: ms(e.duration, `events.${i}.duration`) / 1000, multiplier: e.multiplier })),
   };
+  // One line per problem, each `FILE:LINE: path: expected …`.
+  if (problems.length) throw new ShadowscaleError('config', 'config.invalid', problems.join('\n'), { file });
   // What the planner cannot honour (a spend cap below one VM, ...) is a config error now, not at the first tick.
-  checkPlannerConfig(config, file);
+  checkPlannerConfig(config, file, lineOf);
   return config;
 }

@@ -36,6 +36,14 @@ export function inputError(code: string, where: { file?: string; row?: number; c
   return new ShadowscaleError('input', code, `${at}${expected}`, { ...where });
 }
 
+/**
+ * One configuration problem as every config error reads: `FILE:LINE: path: expected …`, the path
+ * dotted as in the YAML (`workloads.0.latencies.boot`); the line is left out when unknown.
+ */
+export function configProblemLine(file: string, line: number | undefined, path: string, expected: string): string {
+  return `${file}${line !== undefined ? `:${line}` : ''}: ${path || '(top level)'}: ${expected}`;
+}
+
 const TRANSIENT_HTTP = new Set([408, 429, 500, 502, 503, 504]);
 const TRANSIENT_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */]);
 const TRANSIENT_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);

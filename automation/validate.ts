@@ -4,7 +4,7 @@
  */
 import type { FleetPlan, FleetState, GenerationPlan } from './fleet-plan';
 import type { PlannerConfig } from './plan';
-import { ShadowscaleError } from './errors';
+import { ShadowscaleError, configProblemLine } from './errors';
 import { generationSpendPerHour, generationVms } from './planner/guardrails';
 import { MAX_SCHEDULES, MIN_SCHEDULE_SEC } from './planner/schedules';
 
@@ -118,19 +118,27 @@ function checkGeneration(workload: string, g: GenerationPlan, add: (w: string, c
   }
 }
 
+/** A planner setting that can never produce a valid plan, at its path in shadowscale.yaml. */
+export interface ConfigProblem {
+  /** Dotted as in the YAML, e.g. `workloads.0.guardrails.maxVms`, `limits.maxSpendPerHour`. */
+  path: string;
+  message: string;
+}
+
 /**
- * Planner settings that can never produce a valid plan, each named by its config path:
- * ShadowscaleError kind 'config'. (Schema checks such as types live in automation/config.ts.)
+ * Every planner setting that can never produce a valid plan, named by the config key it comes
+ * from (not the PlannerConfig field), so a person can find it in the file. Pure.
+ * (Schema checks such as types live in automation/config.ts.)
  */
-export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.yaml'): void {
-  const problems: string[] = [];
-  const fail = (path: string, msg: string) => problems.push(`${path}: ${msg}`);
+export function plannerConfigProblems(config: PlannerConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const fail = (path: string, message: string) => problems.push({ path, message });
   let minimumVms = 0;
   let minimumSpend = 0;
   config.workloads.forEach((w, i) => {
-    const at = `workloads[${i}] (${w.name})`;
+    const at = `workloads.${i}`;
     if (!w.placements.length) fail(`${at}.placements`, 'expected at least one placement (the first is the primary\'s)');
-    if (!w.signals.length || !(w.signals[0].capacityPerVm > 0)) fail(`${at}.signals[0].capacityPerVm`, 'expected a positive capacity per VM');
+    if (!w.signals.length || !(w.signals[0].capacityPerVm > 0)) fail(`${at}.signals.0.capacityPerVm`, 'expected a positive capacity per VM');
     const g = w.guardrails;
     if (!(Number.isInteger(g.maxVms) && g.maxVms >= 1)) fail(`${at}.guardrails.maxVms`, `expected at least 1 VM (a serving generation needs one), got ${g.maxVms}`);
     if (!(Number.isInteger(g.maxWeightStepPerTick) && g.maxWeightStepPerTick >= 1 && g.maxWeightStepPerTick <= 1000)) {
@@ -138,20 +146,20 @@ export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.ya
     }
     const primary = w.placements[0];
     if (primary) {
-      if (primary.quotaVms !== undefined && primary.quotaVms < 1) fail(`${at}.placements[0].quotaVms`, `the primary placement needs quota for at least 1 VM, got ${primary.quotaVms}`);
-      if (g.maxSpendPerHour < primary.pricePerHour) fail(`${at}.guardrails.maxSpendPerHour`, `${g.maxSpendPerHour}/h cannot pay for one running VM at ${primary.pricePerHour}/h`);
+      if (primary.quotaVms !== undefined && primary.quotaVms < 1) fail(`${at}.placements.0.quotaVms`, `expected quota for at least 1 VM in the primary placement, got ${primary.quotaVms}`);
+      if (g.maxSpendPerHour < primary.pricePerHour) fail(`${at}.guardrails.maxSpendPerHour`, `expected at least ${primary.pricePerHour}/h, the price of one running VM in the primary placement, got ${g.maxSpendPerHour}/h`);
     }
     const ids = new Set<string>();
     w.placements.forEach((p, j) => {
-      if (!(p.pricePerHour > 0) || p.suspendedPricePerHour < 0 || p.stoppedPricePerHour < 0) fail(`${at}.placements[${j}]`, 'expected a positive running price and non-negative pool prices');
+      if (!(p.pricePerHour > 0) || p.suspendedPricePerHour < 0 || p.stoppedPricePerHour < 0) fail(`${at}.placements.${j}`, 'expected a positive running price and non-negative pool prices');
       // Generations are matched to placements by id: two with one id make the plan ambiguous.
-      if (ids.has(p.id)) fail(`${at}.placements[${j}].id`, `"${p.id}" is used by an earlier placement; expected unique ids`);
+      if (ids.has(p.id)) fail(`${at}.placements.${j}.id`, `expected a unique id, "${p.id}" is used by an earlier placement`);
       ids.add(p.id);
     });
-    for (const field of ['bootSec', 'resumeSec', 'startSec'] as const) {
-      if (!(w.latencies[field] >= 0)) fail(`${at}.latencies.${field}`, `expected a duration >= 0 s, got ${w.latencies[field]}`);
+    for (const [field, key] of [['bootSec', 'boot'], ['resumeSec', 'resume'], ['startSec', 'start']] as const) {
+      if (!(w.latencies[field] >= 0)) fail(`${at}.latencies.${key}`, `expected a duration >= 0 s, got ${w.latencies[field]}`);
     }
-    if (!(g.drainSec >= 0)) fail(`${at}.guardrails.drainSec`, `expected a duration >= 0 s, got ${g.drainSec}`);
+    if (!(g.drainSec >= 0)) fail(`${at}.guardrails.drain`, `expected a duration >= 0 s, got ${g.drainSec}`);
     if (primary) minimumSpend += primary.pricePerHour;
     if (!(w.unservedPenaltyPerVmHour > 0)) fail(`${at}.unservedPenaltyPerVmHour`, 'expected a positive penalty (the newsvendor needs it)');
     if (!(w.contentionThreshold > 0 && w.contentionThreshold < 1)) fail(`${at}.contentionThreshold`, `expected a probability in (0, 1), got ${w.contentionThreshold}`);
@@ -159,24 +167,35 @@ export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.ya
     const topLevel = Math.max(...config.quantiles);
     if (w.sloServedPct !== undefined && w.sloServedPct / 100 > topLevel + EPS) {
       // The floor can only cover a quantile the forecast gives.
-      fail(`${at}.slo.servedPct`, `${w.sloServedPct} % needs the ${Number((w.sloServedPct / 100).toPrecision(6))} quantile, above the highest forecast level ${topLevel}; add it to quantiles`);
+      fail(`${at}.slo.servedPct`, `expected a share the forecast covers: ${w.sloServedPct} % needs the ${Number((w.sloServedPct / 100).toPrecision(6))} quantile, above the highest forecast level ${topLevel}; add that level to quantiles`);
     }
     minimumVms += 1;
   });
+  // The file's `limits` is the planner's totalGuardrails.
   if (config.totalGuardrails.maxVms < minimumVms) {
-    fail('totalGuardrails.maxVms', `${config.totalGuardrails.maxVms} VMs cannot give each of the ${minimumVms} workloads one serving VM`);
+    fail('limits.maxVms', `expected at least ${minimumVms} VMs, one serving VM for each workload, got ${config.totalGuardrails.maxVms}`);
   }
   if (config.totalGuardrails.maxSpendPerHour < minimumSpend - EPS) {
-    fail('totalGuardrails.maxSpendPerHour', `${config.totalGuardrails.maxSpendPerHour}/h cannot pay for one running VM per workload in its primary placement (${minimumSpend}/h)`);
+    fail('limits.maxSpendPerHour', `expected at least ${Number(minimumSpend.toPrecision(12))}/h, one running VM per workload in its primary placement, got ${config.totalGuardrails.maxSpendPerHour}/h`);
   }
   config.events.forEach((e, i) => {
-    const at = `events[${i}] (${e.name})`;
+    const at = `events.${i}`;
     if (!Number.isFinite(Date.parse(e.start))) fail(`${at}.start`, `expected an ISO time, got "${e.start}"`);
-    if (!(e.durationSec > 0)) fail(`${at}.durationSec`, `expected a positive duration, got ${e.durationSec}`);
+    if (!(e.durationSec > 0)) fail(`${at}.duration`, `expected a positive duration, got ${e.durationSec} s`);
     if (!(e.multiplier >= 0) || !Number.isFinite(e.multiplier)) fail(`${at}.multiplier`, `expected a finite multiplier >= 0, got ${e.multiplier}`);
-    if (e.workload !== undefined && !config.workloads.some((w) => w.name === e.workload)) fail(`${at}.workload`, `"${e.workload}" is not a configured workload`);
+    if (e.workload !== undefined && !config.workloads.some((w) => w.name === e.workload)) fail(`${at}.workload`, `expected a configured workload, got "${e.workload}"`);
   });
+  return problems;
+}
+
+/**
+ * Throws ShadowscaleError kind 'config' when `plannerConfigProblems` finds any: one line per
+ * problem, `FILE:LINE: path: expected …`; `lineOf` is the loader's path → line map (without it,
+ * e.g. for a config built in code, lines are left out).
+ */
+export function checkPlannerConfig(config: PlannerConfig, file = 'shadowscale.yaml', lineOf: (path: string) => number | undefined = () => undefined): void {
+  const problems = plannerConfigProblems(config);
   if (problems.length) {
-    throw new ShadowscaleError('config', 'config.planner', `${file}: ${problems.join('; ')}`, { problems });
+    throw new ShadowscaleError('config', 'config.planner', problems.map((p) => configProblemLine(file, lineOf(p.path), p.path, p.message)).join('\n'), { problems });
   }
 }

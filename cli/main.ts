@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    process.stderr.write(`shadowscale: ${describeError(err)}\n`);
+    // Several config problems come one per line: each gets the prefix, so each reads alone.
+    process.stderr.write(describeError(err).split('\n').map((line) => `shadowscale: ${line}\n`).join(''));
     if (process.env.SHADOWSCALE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return err instanceof ShadowscaleError && (err.kind === 'input' || err.kind === 'config') ? 2 : 1;
   }

@@ -3,7 +3,8 @@
  * history → forecast → fleet state → plan → validate → preview/apply → records → events.
  *
  * Everything is injected, so the same function runs against the fleet simulator, the Pulumi
- * deployer, or a fake. A workload that fails is reported and left as it was; the others go on.
+ * deployer, or a fake. A workload that fails is reported, with what the failure left of its fleet
+ * (`failureAftermath`); the others go on.
  */
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import type { ShadowscaleConfig, SignalConfig, WorkloadConfig } from '../config-types';
@@ -310,6 +311,24 @@ interface Pending {
   plan?: WorkloadPlan;
 }
 
+/**
+ * What a failure at `stage` left of the workload's fleet, for its log line. Every stage before
+ * `apply` (and a preview) changes nothing. An `apply` refused for a stack lock another update
+ * holds never started. A `pulumi up` that failed or was cancelled part-way is not rolled back,
+ * so part of the plan may be in place; the Pulumi deployer marks the stack, and its next update
+ * refreshes the stack from the cloud before applying that tick's plan
+ * (adapters/pulumi-deployer.ts). The simulator checks for cancellation before it changes anything.
+ */
+export function failureAftermath(stage: string, error: unknown, deployerKind: string): string {
+  const unchanged = 'its fleet is left as it was';
+  if (stage !== 'apply') return unchanged;
+  // Pulumi's error class for a held stack lock (the deployer retries it, then gives up with it).
+  if ((error as { name?: unknown } | null)?.name === 'ConcurrentUpdateError') return `another update holds its stack lock, so this one never started: ${unchanged}`;
+  if (deployerKind === 'sim') return unchanged;
+  if (deployerKind === 'pulumi') return 'the update may have applied part of the plan (Pulumi does not roll it back); the next update refreshes the stack from the cloud first, then applies its own plan';
+  return 'the update may have applied part of the plan';
+}
+
 export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<RunOnceResult[]> {
   const now = ctx.clock.now();
   const at = now.toISOString();
@@ -324,7 +343,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
     p.result.ok = false;
     p.result.error = `${stage}: ${describeError(error)}`;
     p.result.errorKind = errorKindOf(error);
-    emit({ code: 'workload.failed', severity: 'ERROR', message: `${p.config.name}: ${p.result.error}; its fleet is left as it was`, labels: { workload: p.config.name, stage } });
+    emit({ code: 'workload.failed', severity: 'ERROR', message: `${p.config.name}: ${p.result.error}; ${failureAftermath(stage, error, ctx.deployer.kind)}`, labels: { workload: p.config.name, stage } });
   };
   const live = (): Pending[] => pending.filter((p) => p.result.ok && !isHeld(p.result.decisions));
 

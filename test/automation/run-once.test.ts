@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ShadowscaleError } from '../../automation/errors';
-import { capsForGroup, checkPlanBeforeActing, horizonSteps, observedUsage, recheckTotals, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
+import { capsForGroup, checkPlanBeforeActing, failureAftermath, horizonSteps, observedUsage, recheckTotals, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
 import type { FleetState } from '../../automation/fleet-plan';
 import { FakeDeployer } from '../fakes/fake-deployer';
 import { planFn } from '../../automation/modes/wiring';
@@ -108,6 +108,21 @@ describe('runOnce', () => {
     assert.equal(results[0].errorKind, 'input');
     const planned = (ctx.plan as ReturnType<typeof stubPlanner>).inputs[0].config.workloads.map((w) => w.name);
     assert.deepEqual(planned, ['web', 'worker']);
+  });
+
+  it('GIVEN one workload fails before apply and another fails in apply WHEN a tick runs THEN each log line says what its failure left of the fleet', async () => {
+    const fresh = historyEndingAt(60_000);
+    const ctx = context({
+      history: (w) => (w.name === 'api' ? { read: async () => { throw new ShadowscaleError('input', 'input.column', 'api.csv: column "value" not found'); } } : fresh(w)),
+    });
+    ctx.deployer.failNext('apply', 'web', new Error('googleapi: Error 503: backend error'));
+
+    await runOnce(ctx, new AbortController().signal);
+
+    const failed = (name: string) => ctx.sink.events.find((e) => e.code === 'workload.failed' && e.labels?.workload === name)?.message ?? '';
+    assert.match(failed('api'), /^api: forecast: .*; its fleet is left as it was$/);
+    assert.match(failed('web'), /^web: apply: .*503.*; the update may have applied part of the plan$/);
+    assert.doesNotMatch(failed('web'), /left as it was/);
   });
 
   it('GIVEN the planner throws for one workload only WHEN a tick runs THEN each is planned alone and the others still apply', async () => {
@@ -330,5 +345,29 @@ describe('run-once helpers', () => {
   it('GIVEN a plan within guardrails but over the total cap WHEN checked before acting THEN it passes (totals are re-checked across workloads)', () => {
     const plan = workloadPlan('w', [generation('g1', { running: 30, minReplicas: 30, maxReplicas: 40 })]);
     assert.deepEqual(checkPlanBeforeActing(plan, shadowscaleConfig(['w'], { totalGuardrails: { maxVms: 10, maxSpendPerHour: 500 } }), noFleet), []);
+  });
+});
+
+describe('failureAftermath', () => {
+  it('GIVEN a failure before apply or in a preview WHEN logged THEN the fleet is said to be left as it was, whatever the deployer', () => {
+    for (const stage of ['read fleet state', 'forecast', 'plan', 'validate plan', 'preview']) {
+      assert.equal(failureAftermath(stage, new Error('x'), 'pulumi'), 'its fleet is left as it was', stage);
+    }
+  });
+
+  it('GIVEN a pulumi up that failed part-way WHEN logged THEN it says part of the plan may be applied and the next update refreshes first', () => {
+    const said = failureAftermath('apply', new Error('error: update failed'), 'pulumi');
+    assert.match(said, /may have applied part of the plan/);
+    assert.match(said, /next update refreshes the stack from the cloud first/);
+    assert.doesNotMatch(said, /left as it was/);
+  });
+
+  it('GIVEN an apply refused because another update holds the stack lock WHEN logged THEN nothing was applied', () => {
+    const locked = Object.assign(new Error('the stack is currently locked by 1 lock(s)'), { name: 'ConcurrentUpdateError' });
+    assert.match(failureAftermath('apply', locked, 'pulumi'), /never started: its fleet is left as it was$/);
+  });
+
+  it('GIVEN the simulator failed to apply WHEN logged THEN the fleet is left as it was (it checks for cancellation before changing anything)', () => {
+    assert.equal(failureAftermath('apply', new Error('cancelled'), 'sim'), 'its fleet is left as it was');
   });
 });

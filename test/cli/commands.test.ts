@@ -101,4 +101,27 @@ describe('command lines', function () {
     const bad = await run(['validate', '--config', join(dir, 'daily.csv')], dir);
     assert.equal(bad.code, 2);
   });
+
+  it('GIVEN a configuration with several problems WHEN `shadowscale validate` runs THEN it exits 2 with one line per problem, each FILE:LINE: path: expected', async () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, [
+      'version: 1',
+      'limits: { maxVms: 5, maxSpendPerHour: 100 }',
+      'workloads:',
+      '  - name: web',
+      '    history: { file: daily.csv, valueColumn: value }',
+      '    signals: [{ name: rps, capacityPerVm: 100 }]',
+      '    latencies: { boot: 0s }',
+      '    placements:',
+      '      - { id: a, zone: us-central1-a, region: us-central1, machineType: n2-standard-4, pricePerHour: 0.2 }',
+      '',
+    ].join('\n'));
+    const r = await run(['validate', '--config', file], dir);
+    assert.equal(r.code, 2);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 2, r.stderr);
+    for (const line of lines) assert.match(line, /^shadowscale: .*broken\.yaml:\d+: workloads\.0\.[a-z.]+: expected /);
+    assert.ok(lines.some((l) => /broken\.yaml:5: workloads\.0\.history: expected "timeColumn" or "step"/.test(l)), r.stderr);
+    assert.ok(lines.some((l) => /broken\.yaml:7: workloads\.0\.latencies\.boot: expected a positive duration/.test(l)), r.stderr);
+  });
 });

@@ -59,12 +59,12 @@ describe('shadowscale.yaml', () => {
 
   it('GIVEN an event for a workload that does not exist WHEN parsed THEN it names the event and the workloads that do', () => {
     const err = configError(`${minimal}events:\n  - { name: launch, workload: api, start: 2026-12-01T10:00:00Z, duration: 2h, multiplier: 3 }\n`);
-    assert.match(err.message, /events\.0\.workload: "api" is not a workload in this file \(expected one of web\)/);
+    assert.match(err.message, /^conf\/shadowscale\.yaml:9: events\.0\.workload: expected one of the workloads in this file \(web\), got "api"$/);
   });
 
   it('GIVEN a zone outside its region WHEN parsed THEN the placement is rejected', () => {
     const err = configError(minimal.replace('zone: us-central1-a', 'zone: europe-west1-b'));
-    assert.match(err.message, /placements\.0\.zone: "europe-west1-b" is not in region "us-central1"/);
+    assert.match(err.message, /^conf\/shadowscale\.yaml:7: workloads\.0\.placements\.0\.zone: expected a zone in region "us-central1", got "europe-west1-b"$/);
   });
 
   it('GIVEN broken YAML WHEN parsed THEN the error gives the line', () => {
@@ -88,10 +88,10 @@ describe('shadowscale.yaml planAt', () => {
 });
 
 describe('shadowscale.yaml checks the planner needs', () => {
-  it('GIVEN a total spend cap below one VM of each workload WHEN loaded THEN it is a config error naming the file and field, before any tick', () => {
-    const err = configError(minimal.replace('version: 1', 'version: 1\nlimits: { maxSpendPerHour: 0.01 }'));
-    assert.match(err.message, /conf\/shadowscale\.yaml/);
-    assert.match(err.message, /maxSpendPerHour/);
+  it('GIVEN total limits below one VM of each workload WHEN loaded THEN each is a config error naming the file, line and config key (limits, not the planner\'s field), before any tick', () => {
+    const err = configError(minimal.replace('version: 1', 'version: 1\nlimits:\n  maxVms: 1\n  maxSpendPerHour: 0.01'));
+    assert.deepEqual(err.message.split('\n'), ['conf/shadowscale.yaml:4: limits.maxSpendPerHour: expected at least 0.2/h, one running VM per workload in its primary placement, got 0.01/h']);
+    assert.doesNotMatch(err.message, /totalGuardrails/);
   });
 
   it('GIVEN quantiles without the median or 0.95 WHEN loaded THEN both are added (the planner and the published metrics need them)', () => {
@@ -111,8 +111,47 @@ describe('shadowscale.yaml checks the planner needs', () => {
     assert.match(configError(minimal.replace('version: 1', 'version: 1\ndeployer:\n  stack: { vmWarmup: 2h }')).message, /deployer\.stack\.vmWarmup: expected whole seconds up to 1h, got 2h/);
   });
 
+  it('GIVEN a zero duration in the file WHEN parsed THEN the error names the file, the line and the path, with the other problems one per line', () => {
+    const text = minimal
+      .replace('version: 1', 'version: 1\ntick: 0s')
+      .replace('timeColumn: timestamp }', '}\n    latencies:\n      boot: 0s');
+    const err = configError(text);
+    assert.deepEqual(err.message.split('\n').sort(), [
+      'conf/shadowscale.yaml:2: tick: expected a positive duration such as 30s, 5m, 1h or 1h30m, got "0s"',
+      'conf/shadowscale.yaml:5: workloads.0.history: expected "timeColumn" or "step" (row clock)',
+      'conf/shadowscale.yaml:7: workloads.0.latencies.boot: expected a positive duration such as 30s, 5m, 1h or 1h30m, got "0s"',
+    ]);
+  });
+
+  it('GIVEN a workload spend cap below one VM WHEN loaded THEN the planner\'s check names the file, the line and the config path', () => {
+    const err = configError(minimal.replace('pricePerHour: 0.2 }', 'pricePerHour: 0.2 }\n    guardrails:\n      maxVms: 3\n      maxSpendPerHour: 0.1'));
+    assert.equal(err.message, 'conf/shadowscale.yaml:10: workloads.0.guardrails.maxSpendPerHour: expected at least 0.2/h, the price of one running VM in the primary placement, got 0.1/h');
+  });
+
   it('GIVEN a zero duration WHEN parsed THEN it is rejected like any non-positive duration', () => {
     assert.throws(() => parseDuration('0', '--every'), /--every: expected a positive duration/);
     assert.equal(parseDuration('90'), 90_000);
+  });
+});
+
+describe('shadowscale.yaml BigQuery history', () => {
+  const bigquery = (group: string) => minimal.replace(
+    'history: { file: h.csv, valueColumn: value, timeColumn: timestamp }',
+    `history:\n      bigquery: { project: p, dataset: d, table: t, location: EU, metricType: compute.googleapis.com/instance/cpu/utilization${group} }`,
+  );
+
+  it('GIVEN a BigQuery history with neither instanceGroup nor backendService WHEN validated THEN it is rejected naming the file, line and path', () => {
+    const err = configError(bigquery(''));
+    assert.equal(err.message, 'conf/shadowscale.yaml:5: workloads.0.history.bigquery: expected exactly one of "instanceGroup" and "backendService", got neither');
+  });
+
+  it('GIVEN a BigQuery history with both instanceGroup and backendService WHEN validated THEN it is rejected', () => {
+    const err = configError(bigquery(', instanceGroup: web-mig, backendService: web-be'));
+    assert.match(err.message, /^conf\/shadowscale\.yaml:5: workloads\.0\.history\.bigquery: expected exactly one of "instanceGroup" and "backendService", got both$/);
+  });
+
+  it('GIVEN a BigQuery history with exactly one group WHEN validated THEN it is accepted', () => {
+    assert.equal(parseConfig(bigquery(', backendService: web-be'), 'c.yaml').workloads[0].history.bigquery?.backendService, 'web-be');
+    assert.equal(parseConfig(bigquery(', instanceGroup: web-mig'), 'c.yaml').workloads[0].history.source, 'bigquery');
   });
 });

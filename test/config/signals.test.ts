@@ -18,7 +18,7 @@ ${signals}
 }
 
 const FILE_HISTORY = '{ file: h.csv, valueColumn: requests, timeColumn: timestamp }';
-const BQ_HISTORY = '{ bigquery: { project: p, dataset: d, table: t, location: US, metricType: loadbalancing.googleapis.com/https/request_count } }';
+const BQ_HISTORY = '{ bigquery: { project: p, dataset: d, table: t, location: US, metricType: loadbalancing.googleapis.com/https/request_count, backendService: web-backend } }';
 
 function configError(text: string): ShadowscaleError {
   try {
@@ -45,13 +45,13 @@ describe('shadowscale.yaml signals', () => {
 
     const err = configError(text);
 
-    assert.match(err.message, /workloads\.0\.signals\.1\.name: signal "requests" is already workloads\.0\.signals\.0; expected unique signal names/);
+    assert.match(err.message, /workloads\.0\.signals\.1\.name: expected unique signal names within a workload, "requests" is already workloads\.0\.signals\.0/);
   });
 
   it('GIVEN a second signal whose override gives the same history WHEN parsed THEN it is rejected as reading the same data twice', () => {
     const text = withSignals(FILE_HISTORY, '      - { name: requests, capacityPerVm: 100 }\n      - { name: cpu, capacityPerVm: 2.5, history: { valueColumn: requests } }');
 
-    assert.match(configError(text).message, /workloads\.0\.signals\.1\.history: reads the same history as workloads\.0\.signals\.0 \("requests"\)/);
+    assert.match(configError(text).message, /workloads\.0\.signals\.1\.history: expected another column or metric than workloads\.0\.signals\.0 \("requests"\) reads/);
   });
 
   it('GIVEN a BigQuery workload and a signal naming only another metric WHEN parsed THEN the table settings are merged and the first signal keeps the workload history', () => {
@@ -62,8 +62,16 @@ describe('shadowscale.yaml signals', () => {
     assert.deepEqual(w.signals.map((s) => [s.name, s.capacityPerVm]), [['requests', 100], ['cpu', 0.8]]);
     assert.deepEqual(w.signals[0].history, w.history);
     assert.equal(w.history.bigquery?.metricType, 'loadbalancing.googleapis.com/https/request_count');
-    assert.deepEqual(w.signals[1].history?.bigquery, { project: 'p', dataset: 'd', table: 't', location: 'US', metricType: 'compute.googleapis.com/instance/cpu/utilization' });
+    assert.deepEqual(w.signals[1].history?.bigquery, { project: 'p', dataset: 'd', table: 't', location: 'US', metricType: 'compute.googleapis.com/instance/cpu/utilization', backendService: 'web-backend' });
     assert.equal(w.signals[1].history?.source, 'bigquery');
+  });
+
+  it('GIVEN requests per backend service and a CPU signal per instance group WHEN parsed THEN the signal reads its group only (the group is one choice, not merged)', () => {
+    const text = withSignals(BQ_HISTORY, '      - { name: requests, capacityPerVm: 100 }\n      - { name: cpu, capacityPerVm: 0.8, history: { bigquery: { metricType: compute.googleapis.com/instance/cpu/utilization, instanceGroup: web-mig } } }');
+    const [w] = parseConfig(text, FILE).workloads;
+    assert.equal(w.signals[1].history?.bigquery?.instanceGroup, 'web-mig');
+    assert.equal(w.signals[1].history?.bigquery?.backendService, undefined);
+    assert.equal(w.history.bigquery?.backendService, 'web-backend');
   });
 
   it('GIVEN a file workload and a signal overriding valueColumn WHEN parsed THEN it reads the same file with its own column', () => {
@@ -82,6 +90,6 @@ describe('shadowscale.yaml signals', () => {
   it('GIVEN a partial BigQuery override on a file workload that leaves the table unnamed WHEN parsed THEN the missing fields are named', () => {
     const text = withSignals(FILE_HISTORY, '      - { name: requests, capacityPerVm: 100 }\n      - { name: cpu, capacityPerVm: 2.5, history: { bigquery: { metricType: m } } }');
 
-    assert.match(configError(text).message, /workloads\.0\.signals\.1\.history\.bigquery: missing "project", "dataset", "table", "location"/);
+    assert.match(configError(text).message, /workloads\.0\.signals\.1\.history\.bigquery: expected "project", "dataset", "table", "location" \(neither here nor in the workload's history\)/);
   });
 });

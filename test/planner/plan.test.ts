@@ -671,20 +671,20 @@ describe('costReport', () => {
 describe('checkPlannerConfig', () => {
   it('GIVEN an SLO above the highest forecast quantile WHEN checking THEN the slo is named with the level to add', () => {
     const w = workload({ sloServedPct: 99.9 });
-    assert.throws(() => checkPlannerConfig(config([w]), 'prod.yaml'), (e: unknown) => e instanceof ShadowscaleError && /workloads\[0\] \(web\)\.slo\.servedPct: 99\.9 % needs the 0\.999 quantile, above the highest forecast level 0\.99/.test(e.message));
+    assert.throws(() => checkPlannerConfig(config([w]), 'prod.yaml'), (e: unknown) => e instanceof ShadowscaleError && /workloads\.0\.slo\.servedPct: expected a share the forecast covers: 99\.9 % needs the 0\.999 quantile, above the highest forecast level 0\.99/.test(e.message));
     assert.doesNotThrow(() => checkPlannerConfig(config([workload({ sloServedPct: 99 })])));
   });
 
   it('GIVEN a weight step of 0 WHEN checking THEN a config error names the field', () => {
     const w = workload();
     w.guardrails.maxWeightStepPerTick = 0;
-    assert.throws(() => checkPlannerConfig(config([w]), 'prod.yaml'), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'config' && /prod\.yaml: workloads\[0\] \(web\)\.guardrails\.maxWeightStepPerTick/.test(e.message));
+    assert.throws(() => checkPlannerConfig(config([w]), 'prod.yaml'), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'config' && /^prod\.yaml: workloads\.0\.guardrails\.maxWeightStepPerTick: expected a whole number in 1\.\.1000/.test(e.message));
   });
 
   it('GIVEN a spend cap below one VM WHEN checking THEN a config error names maxSpendPerHour', () => {
     const w = workload();
     w.guardrails.maxSpendPerHour = 0.5;
-    assert.throws(() => checkPlannerConfig(config([w])), /guardrails\.maxSpendPerHour: 0\.5\/h cannot pay for one running VM/);
+    assert.throws(() => checkPlannerConfig(config([w])), /workloads\.0\.guardrails\.maxSpendPerHour: expected at least 1\/h, the price of one running VM in the primary placement, got 0\.5\/h/);
   });
 
   it('GIVEN two placements with one id, a negative latency and an event for an unknown workload WHEN checking THEN each problem names its field', () => {
@@ -693,14 +693,15 @@ describe('checkPlannerConfig', () => {
     w.latencies.resumeSec = -1;
     const cfg = config([w], { events: [{ name: 'sale', workload: 'api', start: iso(T0), durationSec: 600, multiplier: 2 }] });
     assert.throws(() => checkPlannerConfig(cfg), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'config'
-      && /placements\[1\]\.id: "a\/n2" is used by an earlier placement/.test(e.message)
-      && /latencies\.resumeSec: expected a duration >= 0 s, got -1/.test(e.message)
-      && /events\[0\] \(sale\)\.workload: "api" is not a configured workload/.test(e.message));
+      && e.message.split('\n').length === 3
+      && /workloads\.0\.placements\.1\.id: expected a unique id, "a\/n2" is used by an earlier placement/.test(e.message)
+      && /workloads\.0\.latencies\.resume: expected a duration >= 0 s, got -1/.test(e.message)
+      && /events\.0\.workload: expected a configured workload, got "api"/.test(e.message));
   });
 
-  it('GIVEN a total spend cap below one VM per workload WHEN planning THEN planFleet rejects the config naming totalGuardrails.maxSpendPerHour', () => {
+  it('GIVEN a total spend cap below one VM per workload WHEN planning THEN planFleet rejects the config naming its config key limits.maxSpendPerHour', () => {
     const cfg = config([workload()], { totalGuardrails: { maxVms: 10, maxSpendPerHour: 0.5 } });
-    assert.throws(() => planFleet(input({ config: cfg })), /totalGuardrails\.maxSpendPerHour: 0\.5\/h cannot pay for one running VM per workload/);
+    assert.throws(() => planFleet(input({ config: cfg })), /shadowscale\.yaml: limits\.maxSpendPerHour: expected at least 1\/h, one running VM per workload in its primary placement, got 0\.5\/h$/);
   });
 
   it('GIVEN a valid config WHEN checking THEN it passes', () => {
