@@ -152,14 +152,19 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
     return o >= minTrain ? minTrain : o;
   };
   const window = anchorWindow(horizon);
+  // One path per refit point, long enough for every origin it serves. The models' forecasts do
+  // not depend on how far they are asked (the first steps of a longer path are the shorter one),
+  // so an origin on the refit point shares the fit instead of fitting a shorter path again
+  // (it did: two fits a day in a replay that forecasts every step).
+  const pathLength = spacing + horizon;
   return {
     name,
     rebind,
     trainEndAt: refitPoint,
-    paramsAt: (o) => fitOn(refitPoint(o), refitPoint(o) === o ? horizon : spacing + horizon).params,
+    paramsAt: (o) => fitOn(refitPoint(o), pathLength).params,
     at(o: number): Float64Array {
       const r = refitPoint(o);
-      const { path } = fitOn(r, r === o ? horizon : spacing + horizon);
+      const { path } = fitOn(r, pathLength);
       let sum = 0;
       let n = 0;
       for (let t = Math.max(r, o - window); t < o; t++) {
