@@ -520,7 +520,7 @@ function planOverflow(
 function shadowPlacement(w: WorkloadConfig, primary: GenerationPlan): Placement | undefined {
   const apart = (p: PlacementConfig) => p.id !== primary.placement.id && (p.zone === undefined || p.zone !== primary.placement.zone);
   return w.placements
-    .filter((p, i) => i > 0 && apart(p) && maxReplicasOf(w, toPlacement(p)) > 0)
+    .filter((p) => apart(p) && maxReplicasOf(w, toPlacement(p)) > 0)
     .map(toPlacement)
     .sort((a, b) => a.pricePerHour - b.pricePerHour || a.id.localeCompare(b.id))[0];
 }

@@ -336,6 +336,14 @@ describe('planFleet: shadow lifecycle under contention', () => {
     assert.equal(s.placement.id, 'b/n2');
   });
 
+  it('GIVEN a primary that migrated away from the first placement WHEN contention calls for a shadow THEN the first placement can host it (it was never considered)', () => {
+    const r = planFleet(input({ config: config([limited()]), forecasts: { web: rising }, state: state([gen({ name: 'web-g2', placementId: 'b/n2', running: 9 })]) }));
+    assert.ok(r.decisions.some((x) => x.code === 'shadow.create'), r.decisions.map((d) => d.code).join(', '));
+    assert.ok(!r.decisions.some((x) => x.code === 'shadow.no-placement'));
+    const shadow = r.plan.workloads[0]!.generations.find((g) => g.role === 'shadow')!;
+    assert.equal(shadow.placement.id, 'a/n2');
+  });
+
   it('GIVEN a standby shadow and a crossing within resume + boot + tick WHEN planning THEN it goes warming with mirrored traffic', () => {
     const st = state([gen({ name: 'web-g1', running: 10 }), gen({ name: 'web-g2', role: 'shadow', state: 'standby', placementId: 'b/n2', running: 0, suspended: 5, weight: 0 })]);
     const r = planFleet(input({ config: config([limited()]), forecasts: { web: forecastOf(() => 120) }, state: st }));
