@@ -264,6 +264,8 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
   const failed = failOver(w, gens, primary, statusOf, ctx);
   primary = failed.primary;
   const failover = failed.failover;
+  // Unhealthy with nothing healthy to fail over to: prepare a replacement instead of waiting.
+  const primaryDown = !failover && primary.weight > 0 && statusOf.get(primary.name)?.healthy === false;
 
   // --- retire drained generations --------------------------------------------------------
   for (const g of [...gens]) {
@@ -288,7 +290,7 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
   const peakNeed = Math.max(...sizing.floors);
 
   // --- migration: does the primary still fit? ---------------------------------------------
-  const migration = failover ? undefined : migrationTarget(w, primary, peakNeed, primaryCapVms);
+  const migration = failover || primaryDown ? undefined : migrationTarget(w, primary, peakNeed, primaryCapVms);
   const shadows = gens.filter((g) => g !== primary && g.state !== 'draining');
   if (migration) {
     let successor = shadows.find((g) => g.placement.id === migration.placement.id && g.instanceTemplate.version === w.templateVersion);
@@ -306,6 +308,9 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
     }
     for (const g of shadows) if (g !== successor) standDown(w, g, statusOf, ctx, 'a migration is in progress');
     sizeServing(w, [primary, successor], sizing, cap, primaryCapVms, ctx, 'migration');
+  } else if (primaryDown) {
+    prepareReplacement(w, primary, shadows, gens, sizing, ctx);
+    sizeServing(w, [primary], sizing, cap, primaryCapVms, ctx, 'steady');
   } else {
     const contention = contentionProbability(view.steps, primaryCapVms * cap);
     planOverflow(w, primary, shadows, gens, statusOf, sizing, contention, primaryCapVms, cap, view.steps, ctx);
@@ -515,6 +520,36 @@ function planOverflow(
     }
   }
   sizeServing(w, [primary], sizing, cap, primaryCapVms, ctx, 'steady');
+}
+
+/**
+ * An unhealthy primary with no healthy shadow to take its weight (failOver found none): a
+ * standby generation in another placement gets a pool of the serving floor, so that once its VMs
+ * exist the next tick's failover moves the weight to it and it resumes them (a standby generation
+ * with a pool counts as healthy). An existing shadow is used rather than a second one, and it is
+ * neither stood down nor removed while the primary stays down. The primary keeps serving
+ * meanwhile: its autohealer may well bring it back first.
+ */
+function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows: GenerationPlan[], gens: GenerationPlan[], sizing: Sizing, ctx: Ctx): void {
+  let replacement = shadows.find((g) => g.state !== 'draining');
+  if (!replacement) {
+    const placement = shadowPlacement(w, primary);
+    if (!placement) {
+      decide(ctx, w.name, 'failover.no-placement', `${primary.name} is unhealthy and no other placement with quota is configured for a replacement: it keeps serving`, { floor: sizing.floorNow }, primary.name);
+      return;
+    }
+    replacement = newGeneration(w, nextGenerationName(w.name, gens.map((g) => g.name)), 'shadow', 'standby', placement, ctx);
+    gens.push(replacement);
+  }
+  const pool = Math.min(maxReplicasOf(w, replacement.placement), sizing.floorNow);
+  if (replacement.state === 'standby') {
+    replacement.running = 0;
+    replacement.minReplicas = 0;
+    replacement.scalingSchedules = [];
+  }
+  replacement.suspended = Math.max(replacement.suspended, pool);
+  replacement.mirror = false;
+  decide(ctx, w.name, 'failover.prepare-replacement', `${primary.name} is unhealthy and no healthy shadow can take its weight: ${replacement.name} in ${replacement.placement.id} holds a pool of ${replacement.suspended} VMs (the serving floor is ${sizing.floorNow}), and the weight moves to it once it is healthy`, { pool: replacement.suspended, floor: sizing.floorNow, placement: replacement.placement.id }, replacement.name);
 }
 
 function shadowPlacement(w: WorkloadConfig, primary: GenerationPlan): Placement | undefined {

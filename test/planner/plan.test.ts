@@ -467,10 +467,36 @@ describe('planFleet: migration and failover', () => {
     assert.deepEqual(validatePlan(r.plan, config(), st), []);
   });
 
-  it('GIVEN an unhealthy primary and no shadow WHEN planning THEN it says so and keeps serving', () => {
-    const r = planFleet(input({ state: state([gen({ name: 'web-g1', healthy: false })]) }));
-    assert.ok(codes(r).includes('failover.no-healthy-shadow'));
+  it('GIVEN an unhealthy primary and no shadow WHEN planning tick after tick THEN a replacement is prepared in another placement and takes the weight once healthy (it stayed on the failed group forever)', () => {
+    // Tick 1: nothing can take the weight yet; a standby replacement gets a pool of the serving floor.
+    const st1 = state([gen({ name: 'web-g1', healthy: false })]);
+    const r1 = planFleet(input({ state: st1 }));
+    assert.ok(codes(r1).includes('failover.no-healthy-shadow'));
+    assert.ok(codes(r1).includes('failover.prepare-replacement'), codes(r1).join(','));
+    assert.equal(genNamed(r1.plan, 'web-g1')!.weight, 1000, 'the failed primary keeps serving meanwhile');
+    const rep = genNamed(r1.plan, 'web-g2')!;
+    assert.equal(rep.state, 'standby');
+    assert.equal(rep.placement.id, 'b/n2');
+    assert.equal(rep.suspended, 11, 'a pool of the serving floor (q0.95 = 110 at 10 per VM)');
+    assert.deepEqual(validatePlan(r1.plan, config(), st1), []);
+    // Tick 2: the replacement's pool exists (healthy standby), the primary is still down: failover.
+    const st2 = stateAfter(r1.plan, T0 + 15 * 60_000, (g) => (g.name === 'web-g1' ? { ...g, healthy: false } : g));
+    const r2 = planFleet(input({ state: st2, now: iso(T0 + 15 * 60_000), forecasts: { web: forecastOf(() => 100, { originMs: T0 + 16 * 60_000 }) }, previous: r1.plan }));
+    assert.ok(codes(r2).includes('failover'), codes(r2).join(','));
+    const g2 = genNamed(r2.plan, 'web-g2')!;
+    assert.equal(g2.weight, 1000);
+    assert.equal(g2.role, 'primary');
+    assert.ok(g2.running >= 11, `running ${g2.running}`);
+    assert.equal(genNamed(r2.plan, 'web-g1')!.state, 'draining');
+  });
+
+  it('GIVEN an unhealthy primary, no healthy shadow and no other placement WHEN planning THEN it says so and keeps serving', () => {
+    const w = workload();
+    w.placements = [w.placements[0]!];
+    const r = planFleet(input({ config: config([w]), state: state([gen({ name: 'web-g1', healthy: false })]) }));
+    assert.ok(codes(r).includes('failover.no-placement'), codes(r).join(','));
     assert.equal(genNamed(r.plan, 'web-g1')!.weight, 1000);
+    assert.equal(r.plan.workloads[0]!.generations.length, 1);
   });
 });
 
