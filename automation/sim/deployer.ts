@@ -26,7 +26,12 @@ export class SimDeployer implements Deployer {
   readonly kind = 'sim';
   private readonly fleets = new Map<string, SimFleet>();
   private readonly lastDemand = new Map<string, number>();
-  private lastPlan: FleetPlan | undefined;
+  /**
+   * Per workload, the plan last applied. Keyed by workload because runOnce applies one
+   * workload's plan at a time, concurrently: a single whole-fleet "last plan" would make each
+   * apply forget every other workload's roles and weights.
+   */
+  private readonly lastPlans = new Map<string, WorkloadPlan>();
   private simulatedToMs: number | undefined;
   private readonly stepMs: number;
   private readonly model: FleetModel;
@@ -42,19 +47,43 @@ export class SimDeployer implements Deployer {
     return this.snapshot(nowMs);
   }
 
+  /**
+   * Like the Pulumi deployer (one stack per workload), a plan speaks only for the workloads it
+   * holds: one it leaves out is neither previewed nor changed. Retiring a workload's generations
+   * is the planner's job, through a plan that holds that workload.
+   */
   async preview(plan: FleetPlan, options?: DeployOptions): Promise<PreviewResult> {
     checkAbort(options);
-    return { changes: diffPlans(this.lastPlan, plan) };
+    return { changes: diffPlans(this.lastPlanOf(plan), plan) };
   }
 
+  /**
+   * Synchronous from the abort check to the return, so concurrent applies of different
+   * workloads run one after the other on the event loop and each only writes its own entries.
+   * Returns the state of the plan's workloads, as the Pulumi deployer does.
+   */
   async apply(plan: FleetPlan, options?: DeployOptions): Promise<ApplyResult> {
     checkAbort(options);
     const nowMs = this.advance();
-    const changes = diffPlans(this.lastPlan, plan);
-    for (const wp of plan.workloads) this.fleetOf(wp.workload).configure(settingsFromPlan(wp, nowMs));
-    for (const [name, fleet] of this.fleets) if (!plan.workloads.some((w) => w.workload === name)) fleet.configure([]);
-    this.lastPlan = plan;
-    return { state: this.snapshot(nowMs), changes };
+    const changes = diffPlans(this.lastPlanOf(plan), plan);
+    // Every workload checked before any fleet changes: an unknown one leaves the whole plan unapplied.
+    for (const wp of plan.workloads) this.configOf(wp.workload);
+    for (const wp of plan.workloads) {
+      this.fleetOf(wp.workload).configure(settingsFromPlan(wp, nowMs));
+      this.lastPlans.set(wp.workload, wp);
+    }
+    const touched = new Set(plan.workloads.map((w) => w.workload));
+    const state = this.snapshot(nowMs);
+    return { state: { ...state, workloads: state.workloads.filter((w) => touched.has(w.workload)) }, changes };
+  }
+
+  /** The last applied plans of the workloads `plan` holds, as one plan to diff against. */
+  private lastPlanOf(plan: FleetPlan): FleetPlan {
+    const workloads = plan.workloads.flatMap((w) => {
+      const last = this.lastPlans.get(w.workload);
+      return last ? [last] : [];
+    });
+    return { version: plan.version, createdAt: plan.createdAt, workloads };
   }
 
   /** Marks a simulated generation healthy or not (its VMs stop serving), for failover drills. */
@@ -67,12 +96,16 @@ export class SimDeployer implements Deployer {
   private fleetOf(workload: string): SimFleet {
     let f = this.fleets.get(workload);
     if (!f) {
-      const w = this.opts.config.workloads.find((x) => x.name === workload);
-      if (!w) throw new ShadowscaleError('unsafe', 'sim.unknown-workload', `the plan names workload ${workload}, which is not in the configuration`);
-      f = new SimFleet(w.signals[0].capacityPerVm, this.stepMs, this.model);
+      f = new SimFleet(this.configOf(workload).signals[0].capacityPerVm, this.stepMs, this.model);
       this.fleets.set(workload, f);
     }
     return f;
+  }
+
+  private configOf(workload: string): SimDeployerOptions['config']['workloads'][number] {
+    const w = this.opts.config.workloads.find((x) => x.name === workload);
+    if (!w) throw new ShadowscaleError('unsafe', 'sim.unknown-workload', `the plan names workload ${workload}, which is not in the configuration`);
+    return w;
   }
 
   /** Steps every fleet up to the clock's time; returns that time. */
@@ -95,7 +128,7 @@ export class SimDeployer implements Deployer {
   private snapshot(nowMs: number): FleetState {
     const workloads = [...this.fleets.entries()]
       .sort((a, b) => a[0].localeCompare(b[0]))
-      .map(([name, fleet]) => statusFromFleet(name, fleet, this.lastPlan?.workloads.find((w) => w.workload === name), nowMs));
+      .map(([name, fleet]) => statusFromFleet(name, fleet, this.lastPlans.get(name), nowMs));
     return { observedAt: new Date(nowMs).toISOString(), workloads };
   }
 }

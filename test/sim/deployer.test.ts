@@ -3,7 +3,8 @@ import { SimDeployer } from '../../automation/sim/deployer';
 import { planFleet } from '../../automation/plan';
 import { ShadowscaleError } from '../../automation/errors';
 import type { Clock } from '../../automation/ports';
-import { T0, STEP, config, forecastOf, iso } from '../planner/fixtures';
+import type { FleetPlan } from '../../automation/fleet-plan';
+import { T0, STEP, config, forecastOf, iso, workload } from '../planner/fixtures';
 
 /** A clock the test moves by hand. */
 function manualClock(startMs: number): Clock & { advance(ms: number): void } {
@@ -11,7 +12,68 @@ function manualClock(startMs: number): Clock & { advance(ms: number): void } {
   return { now: () => new Date(now), advance: (ms) => { now += ms; } };
 }
 
+/** Two workloads, each planned from an empty fleet, split into one-workload plans as runOnce applies them. */
+function twoWorkloads(clock: Clock) {
+  const cfg = config([workload({ name: 'api' }), workload({ name: 'web' })]);
+  const sim = new SimDeployer({ config: cfg, clock, demand: () => 100 });
+  const empty = { observedAt: iso(T0), workloads: [] };
+  const { plan } = planFleet({ now: iso(T0), config: cfg, forecasts: { api: forecastOf(() => 100), web: forecastOf(() => 100) }, state: empty });
+  const only = (name: string): FleetPlan => ({ ...plan, workloads: plan.workloads.filter((w) => w.workload === name) });
+  assert.deepEqual(plan.workloads.map((w) => w.workload).sort(), ['api', 'web']);
+  return { sim, plan, api: only('api'), web: only('web') };
+}
+
+/** Per workload, its generations' names and weights as the deployer reports them. */
+async function fleetsOf(sim: SimDeployer): Promise<Record<string, [string, number][]>> {
+  const st = await sim.state();
+  return Object.fromEntries(st.workloads.map((w) => [w.workload, w.generations.map((g) => [g.name, g.weight] as [string, number])]));
+}
+
 describe('SimDeployer', () => {
+  it('GIVEN two workloads WHEN each one-workload plan is applied in turn THEN the state keeps both fleets with their planned weights', async () => {
+    const clock = manualClock(T0);
+    const { sim, api, web } = twoWorkloads(clock);
+    await sim.apply(api);
+    clock.advance(STEP);
+    await sim.apply(web);
+    clock.advance(5 * STEP);
+    assert.deepEqual(await fleetsOf(sim), { api: [['api-g1', 1000]], web: [['web-g1', 1000]] });
+    const st = await sim.state();
+    for (const w of st.workloads) assert.ok(w.generations[0].running >= 11, `${w.workload} running ${w.generations[0].running}`);
+    // The last plan of the workload applied first still labels its generations.
+    assert.equal(st.workloads.find((w) => w.workload === 'api')!.generations[0].plannedRunning, api.workloads[0].generations[0].running);
+  });
+
+  it('GIVEN two workloads WHEN their one-workload plans are applied concurrently THEN neither apply loses the other one\'s fleet', async () => {
+    const clock = manualClock(T0);
+    const { sim, api, web } = twoWorkloads(clock);
+    await Promise.all([sim.apply(api), sim.apply(web)]);
+    assert.deepEqual(await fleetsOf(sim), { api: [['api-g1', 1000]], web: [['web-g1', 1000]] });
+    // Applying the same plans again changes nothing, for either workload.
+    const again = await Promise.all([sim.apply(api), sim.apply(web)]);
+    assert.deepEqual(again.flatMap((r) => r.changes.map((c) => `${c.workload}:${c.resource}:${c.op}`)).sort(), ['api:api-g1:same', 'api:api-url-map:same', 'web:web-g1:same', 'web:web-url-map:same']);
+  });
+
+  it('GIVEN two applied workloads WHEN a plan holding only one is previewed or applied THEN only that workload shows changes and the other keeps its fleet', async () => {
+    const clock = manualClock(T0);
+    const { sim, plan, web } = twoWorkloads(clock);
+    await sim.apply(plan);
+    const preview = await sim.preview(web);
+    assert.deepEqual(preview.changes.map((c) => `${c.workload}:${c.resource}:${c.op}`), ['web:web-g1:same', 'web:web-url-map:same']);
+    const applied = await sim.apply(web);
+    assert.deepEqual(applied.changes.filter((c) => c.workload !== 'web'), []);
+    assert.deepEqual(applied.state.workloads.map((w) => w.workload), ['web']);
+    assert.deepEqual(await fleetsOf(sim), { api: [['api-g1', 1000]], web: [['web-g1', 1000]] });
+  });
+
+  it('GIVEN a plan naming a workload not in the configuration WHEN applied THEN it is refused and no fleet changes', async () => {
+    const clock = manualClock(T0);
+    const { sim, api } = twoWorkloads(clock);
+    const stranger = { ...api.workloads[0], workload: 'ghost' };
+    await assert.rejects(sim.apply({ ...api, workloads: [...api.workloads, stranger] }), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'unsafe');
+    assert.deepEqual(await fleetsOf(sim), {});
+  });
+
   it('GIVEN an empty simulated fleet WHEN a plan is applied and time passes THEN state reports the generation with its VMs ready after boot', async () => {
     const clock = manualClock(T0);
     const cfg = config();
