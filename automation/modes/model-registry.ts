@@ -2,7 +2,7 @@
  * The model registry in a tick: reuse the workload's recorded model while it is fresh and
  * accurate, and re-run selection (recording a new version) when a retrain trigger fires:
  * no model yet, age, accuracy on the actuals that arrived since the last forecast, or a
- * changepoint in the demand since the model was trained.
+ * changepoint in the demand that arrived after the selection that recorded the model.
  *
  * Models are kept per signal: `workload` below is the signal's key (forecast-workload.ts
  * signalKey), the bare workload name for its first signal.
@@ -47,12 +47,28 @@ export function recentPinball(past: QuantileForecast, series: Series): number | 
   return n ? sum / n : undefined;
 }
 
+/**
+ * Key in a model record's params: the end (exclusive) of the series the selection saw. The
+ * record's trainEnd is the model's refit point (an ensemble refits daily), which can lie hours
+ * before the data the selection was scored on; a change inside those hours was already in
+ * front of the selection, so it must not trigger a retrain again on every later tick.
+ */
+export const SELECTION_DATA_END = 'selectionDataEnd';
+
+/** Step index from which the series holds data the recorded selection never saw. */
+export function unseenFrom(record: ModelRecord, series: Series): number {
+  const seen = record.params[SELECTION_DATA_END];
+  // Records written before the selection's data end was kept only have the refit point.
+  const end = typeof seen === 'string' && Number.isFinite(Date.parse(seen)) ? seen : record.trainEnd;
+  return Math.max(0, Math.round((Date.parse(end) - series.startMs) / series.stepMs));
+}
+
 export async function chooseModel(records: RecordsStore, workload: string, series: Series, now: Date, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<ModelChoice> {
   const record = await records.latestModel(workload);
   const past = record ? await records.latestForecast(workload) : undefined;
   const recent = past && past.model === record?.kind ? recentPinball(past, series) : undefined;
-  const trainedUpTo = record ? Math.round((Date.parse(record.trainEnd) - series.startMs) / series.stepMs) : series.values.length;
-  const changepoint = record !== undefined && trainedUpTo < series.values.length && detectChangepoint(series.values, Math.max(0, trainedUpTo));
+  const since = record ? unseenFrom(record, series) : series.values.length;
+  const changepoint = record !== undefined && since < series.values.length && detectChangepoint(series.values, since);
   const decision = shouldRetrain({ record, now, recentScore: recent, changepointDetected: changepoint, ...policy });
   return { model: decision.retrain ? undefined : record?.kind, record, decision, recentPinball: recent };
 }
@@ -73,7 +89,7 @@ export async function recordModel(
   return records.saveModel({
     workload,
     kind: forecast.model,
-    params: forecast.params ?? {},
+    params: { ...forecast.params, [SELECTION_DATA_END]: new Date(series.startMs + series.values.length * series.stepMs).toISOString() },
     trainStart: new Date(series.startMs).toISOString(),
     trainEnd: new Date(series.startMs + trainEnd * series.stepMs).toISOString(),
     scores,

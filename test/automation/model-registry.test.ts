@@ -88,6 +88,60 @@ describe('model registry in a tick', () => {
     assert.equal(choice.decision.reason, 'accuracy');
   });
 
+  describe('changepoint trigger', () => {
+    const DAY = 288;
+    // Flat at 100, a step to 300 on day 3 at 12:00, and (optionally) a second step to 600 later.
+    function stepped(steps: number, secondStepAt?: number): Series {
+      const values = new Float64Array(steps);
+      for (let i = 0; i < steps; i++) {
+        const level = secondStepAt !== undefined && i >= secondStepAt ? 600 : i >= 2 * DAY + 144 ? 300 : 100;
+        values[i] = level + ((i * 7919) % 3) - 1;
+      }
+      return { name: 'gen', startMs: START, stepMs: STEP, values };
+    }
+    const at = (steps: number) => new Date(START + steps * STEP);
+    // The ensemble's refit point is the day boundary, before the step: what the soak recorded.
+    const refitPoint = 2 * DAY;
+    const selectedAt = 2 * DAY + 159; // 13:15, 15 steps after the step
+
+    async function recordSelection(series: Series) {
+      const f = { ...forecastFrom(series, 'ensemble', 300), trainEnd: refitPoint };
+      const record = await recordModel(store, 'web', series, f, at(series.values.length));
+      await store.saveForecast('web', f, at(series.values.length).toISOString());
+      return record;
+    }
+
+    it('GIVEN a step change, then a selection whose refit point is before it WHEN later ticks extend the series THEN the model is reused (fresh), not retrained on the old step', async () => {
+      const record = await recordSelection(stepped(selectedAt));
+      assert.equal(record.trainEnd, at(refitPoint).toISOString());
+      for (let end = selectedAt + 3; end <= selectedAt + 36; end += 3) {
+        const choice = await chooseModel(store, 'web', stepped(end), at(end));
+        assert.equal(choice.decision.reason, 'fresh', `tick ending at step ${end}: ${choice.decision.message}`);
+        assert.equal(choice.model, 'ensemble');
+      }
+      assert.equal(record.params.selectionDataEnd, at(selectedAt).toISOString());
+    });
+
+    it('GIVEN a selection recorded after a step WHEN a NEW step arrives after the selection THEN the changepoint retrains', async () => {
+      await recordSelection(stepped(selectedAt));
+      const secondStep = selectedAt + 12;
+      const end = secondStep + 24;
+      const choice = await chooseModel(store, 'web', stepped(end, secondStep), at(end));
+      assert.equal(choice.decision.reason, 'changepoint');
+      assert.equal(choice.model, undefined);
+    });
+
+    it('GIVEN a record written before the selection data end was kept WHEN the step lies after its trainEnd THEN the changepoint still retrains (falls back to trainEnd)', async () => {
+      await store.saveModel({
+        workload: 'web', kind: 'ensemble', params: {}, trainStart: at(0).toISOString(), trainEnd: at(refitPoint).toISOString(),
+        scores: { pinball: 2 }, createdAt: at(selectedAt).toISOString(),
+      });
+      const end = selectedAt + 3;
+      const choice = await chooseModel(store, 'web', stepped(end), at(end));
+      assert.equal(choice.decision.reason, 'changepoint');
+    });
+  });
+
   it('GIVEN a past forecast WHEN scoring it THEN only actuals after its origin count', () => {
     const series = daily(1);
     const past: QuantileForecast = { model: 'm', stepMs: STEP, origin: 10, originTime: new Date(START + 10 * STEP).toISOString(), horizon: 2, quantiles: { '0.5': [series.values[10], series.values[11]] } };
