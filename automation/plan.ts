@@ -25,7 +25,7 @@ import { viewForecast, type ForecastStep } from './planner/forecast-view';
 import { contentionProbability, floorsForPool, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
 import { schedulesFromFloors } from './planner/schedules';
 import { criticalRatio, expectedExcess, quantileAt } from './planner/quantiles';
-import { capAutoscalers, refloorAfterTrim, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms, type SizedFloors } from './planner/guardrails';
+import { capAutoscalers, heldUsage, refloorAfterTrim, trimHeldToCaps, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms, type SizedFloors } from './planner/guardrails';
 
 export type PlannerConfig = Pick<ShadowscaleConfig, 'workloads' | 'events' | 'totalGuardrails' | 'quantiles'>;
 
@@ -99,7 +99,7 @@ export function planFleet(input: PlannerInput): PlannerResult {
     const status = input.state.workloads.find((s) => s.workload === w.name)?.generations ?? [];
     workloads.push(planWorkload(w, status, input.forecasts[w.name], ctx));
   }
-  applyTotalGuardrails(workloads, ctx);
+  applyTotalGuardrails(workloads, ctx, input.state);
   return { plan: { version: 1, createdAt: ctx.now, workloads }, decisions: ctx.decisions };
 }
 
@@ -689,17 +689,35 @@ function balanceWeights(w: WorkloadConfig, gens: GenerationPlan[], primary: Gene
 
 // ---------------------------------------------------------------------------------------------
 
-function applyTotalGuardrails(workloads: WorkloadPlan[], ctx: Ctx): void {
+/**
+ * Fits the workloads planned together into the total caps, lowest priority first. Counts each
+ * generation at what it will hold once applied (the autoscaler keeps what runs now above a
+ * floor, up to maxReplicas), exactly as recheckTotals counts it before acting: counting floors
+ * here would let a workload that runs above its floor keep VMs the trim took on paper, and the
+ * re-check would then refuse a higher-priority workload's growth instead.
+ */
+function applyTotalGuardrails(workloads: WorkloadPlan[], ctx: Ctx, state: FleetState): void {
   const { maxVms, maxSpendPerHour } = ctx.config.totalGuardrails;
   const priority = new Map(ctx.config.workloads.map((w) => [w.name, w.priority]));
-  const vms = workloads.reduce((s, w) => s + workloadVms(w), 0);
-  const spend = workloads.reduce((s, w) => s + workloadSpendPerHour(w), 0);
+  const runningNow = new Map<string, number>();
+  for (const s of state.workloads) for (const g of s.generations) runningNow.set(g.name, g.running);
+  let vms = 0;
+  let spend = 0;
+  for (const w of workloads) for (const g of w.generations) {
+    const u = heldUsage(g, runningNow.get(g.name) ?? 0);
+    vms += u.vms;
+    spend += u.spendPerHour;
+  }
   if (vms <= maxVms && spend <= maxSpendPerHour + 1e-9) return;
   // Lowest priority gives first; names break ties so the order is stable.
   const order = [...workloads].sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || a.workload.localeCompare(b.workload));
-  const given = trimToCaps(order, maxVms, maxSpendPerHour);
-  for (const [workload, n] of [...given].sort((a, b) => a[0].localeCompare(b[0]))) {
-    decide(ctx, workload, 'guardrail.total', `the fleet asked for ${vms} VMs at ${spend.toFixed(2)}/h, above the total caps (${maxVms} VMs, ${maxSpendPerHour}/h): ${workload} (priority ${priority.get(workload) ?? 0}) gives ${n} VMs`, { vms, spendPerHour: round(spend), maxVms, maxSpendPerHour, trimmed: n, priority: priority.get(workload) ?? 0 });
+  const given = trimHeldToCaps(order, maxVms, maxSpendPerHour, runningNow);
+  for (const [workload, g] of [...given].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const capped = g.capped.map((c) => `${c.generation}'s autoscaler is capped at ${c.maxReplicas} VMs${c.runningNow > c.maxReplicas ? ` (it runs ${c.runningNow}: the group scales in to ${c.maxReplicas})` : ''}`);
+    decide(ctx, workload, 'guardrail.total', `the fleet would hold ${vms} VMs at ${spend.toFixed(2)}/h once applied, above the total caps (${maxVms} VMs, ${maxSpendPerHour}/h): ${workload} (priority ${priority.get(workload) ?? 0}) gives ${g.vms} VMs${capped.length ? `; ${capped.join('; ')}` : ''}`, {
+      vms, spendPerHour: round(spend), maxVms, maxSpendPerHour, trimmed: g.vms, priority: priority.get(workload) ?? 0,
+      ...Object.fromEntries(g.capped.map((c) => [`maxReplicas:${c.generation}`, c.maxReplicas])),
+    });
     refloorTrimmed(workloads.find((x) => x.workload === workload)!, ctx, 'the total guardrails');
   }
 }

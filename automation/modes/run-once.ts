@@ -9,7 +9,7 @@
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import type { ShadowscaleConfig, SignalConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
-import { generationSpendPerHour, generationVms } from '../planner/guardrails';
+import { generationSpendPerHour, generationVms, heldUsage } from '../planner/guardrails';
 import { type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
 import { ShadowscaleError, describeError, errorKindOf, type ErrorKind } from '../errors';
 import { cancelledError } from '../adapters/retry';
@@ -204,17 +204,19 @@ export function observedUsage(workload: WorkloadConfig, status: WorkloadStatus |
 }
 
 /**
- * What a plan will hold once applied: the plan sets floors and pools, the autoscaler may already
- * run more than a floor, so each generation counts at the larger of its floor and what runs now.
+ * What a plan will hold once applied (planner/guardrails.ts heldRunning): the plan sets floors,
+ * pools and autoscaler caps; the autoscaler keeps what runs now above a floor, up to its
+ * maxReplicas, so a generation counts at the larger of its floor and what runs now capped at its
+ * maxReplicas (a cap below what runs now scales the group in). The planner's total trim counts
+ * the same way, so a trim it made is the trim checked here.
  */
 export function plannedUsage(plan: WorkloadPlan, status: WorkloadStatus | undefined): Usage {
   let vms = 0;
   let spendPerHour = 0;
   for (const g of plan.generations) {
-    const runningNow = status?.generations.find((s) => s.name === g.name)?.running ?? 0;
-    const held = { ...g, running: Math.max(g.running, runningNow) };
-    vms += generationVms(held);
-    spendPerHour += generationSpendPerHour(held);
+    const u = heldUsage(g, status?.generations.find((s) => s.name === g.name)?.running ?? 0);
+    vms += u.vms;
+    spendPerHour += u.spendPerHour;
   }
   return { vms, spendPerHour };
 }

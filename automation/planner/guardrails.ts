@@ -26,6 +26,21 @@ export function workloadSpendPerHour(w: WorkloadPlan): number {
   return w.generations.reduce((s, g) => s + generationSpendPerHour(g), 0);
 }
 
+/**
+ * What a generation will run once its plan is applied: the autoscaler keeps whatever it runs
+ * now above the plan's floor, up to its maxReplicas, and a maxReplicas below what runs now makes
+ * the group scale in to it. `runningNow` is the observed running size (0 for a new generation).
+ */
+export function heldRunning(g: Pick<GenerationPlan, 'running' | 'maxReplicas'>, runningNow: number): number {
+  return Math.max(g.running, Math.min(runningNow, g.maxReplicas));
+}
+
+/** A generation's VMs and spend once applied (see heldRunning). */
+export function heldUsage(g: Pick<GenerationPlan, 'running' | 'suspended' | 'stopped' | 'maxReplicas' | 'placement'>, runningNow: number): { vms: number; spendPerHour: number } {
+  const held = { ...g, running: heldRunning(g, runningNow) };
+  return { vms: generationVms(held), spendPerHour: generationSpendPerHour(held) };
+}
+
 interface Cut {
   generation: GenerationPlan;
   field: 'stopped' | 'suspended' | 'running';
@@ -41,26 +56,73 @@ function cutsOf(w: WorkloadPlan): Cut[] {
   return cuts;
 }
 
+/** What one workload gave to a trim. */
+export interface Given {
+  vms: number;
+  /** Generations whose running VMs were cut: their autoscaler's new cap, and what ran before. */
+  capped: { generation: string; maxReplicas: number; runningNow: number }[];
+}
+
 /**
  * Removes VMs one at a time from `workloads` (in the given order: the first gives first) until
- * VMs and spend are within the caps. Returns how many VMs each workload gave.
+ * the plans' floors and pools are within the caps. Returns how many VMs each workload gave.
  */
 export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number): Map<string, number> {
-  const given = new Map<string, number>();
-  let vms = workloads.reduce((s, w) => s + workloadVms(w), 0);
-  let spend = workloads.reduce((s, w) => s + workloadSpendPerHour(w), 0);
+  return new Map([...trim(workloads, maxVms, maxSpendPerHour, undefined)].map(([w, g]) => [w, g.vms]));
+}
+
+/**
+ * trimToCaps over what the plans will hold once applied: each generation counts at heldRunning
+ * over `runningNow` (by generation name; absent is 0), as the re-check before acting counts it.
+ * A running VM taken lowers the generation's maxReplicas with its floor: a lower floor alone
+ * leaves every VM the autoscaler runs above it in place, so the trim would exist only on paper
+ * and the re-check would refuse someone else's growth. The workload's most-weighted serving
+ * generation keeps one running VM, so the workload still serves. Returns what each gave.
+ */
+export function trimHeldToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number>): Map<string, Given> {
+  return trim(workloads, maxVms, maxSpendPerHour, runningNow);
+}
+
+/** `runningNow` undefined: count floors, cut floors only (trimToCaps). */
+function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number> | undefined): Map<string, Given> {
+  const given = new Map<string, Given>();
+  const nowOf = (g: GenerationPlan) => (runningNow ? heldRunning(g, runningNow.get(g.name) ?? 0) : g.running);
+  let vms = 0;
+  let spend = 0;
+  for (const w of workloads) for (const g of w.generations) {
+    const held = { ...g, running: nowOf(g) };
+    vms += generationVms(held);
+    spend += generationSpendPerHour(held);
+  }
   const over = () => vms > maxVms || spend > maxSpendPerHour + 1e-9;
   for (const w of workloads) {
+    const serving = [...w.generations].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name))[0];
     for (const cut of cutsOf(w)) {
       const g = cut.generation;
-      while (over() && g[cut.field] > 0) {
-        g[cut.field] -= 1;
+      const keep = runningNow && cut.field === 'running' && g === serving && g.weight > 0 ? 1 : 0;
+      const ranBefore = nowOf(g);
+      let held = ranBefore;
+      const left = () => (cut.field === 'running' ? held : g[cut.field]);
+      while (over() && left() > keep) {
+        const mine = given.get(w.workload) ?? { vms: 0, capped: [] };
+        given.set(w.workload, mine);
+        mine.vms += 1;
         vms -= 1;
-        spend -= cut.field === 'running' ? g.placement.pricePerHour : cut.field === 'suspended' ? g.placement.suspendedPricePerHour : g.placement.stoppedPricePerHour;
-        given.set(w.workload, (given.get(w.workload) ?? 0) + 1);
         if (cut.field === 'running') {
-          g.minReplicas = Math.min(g.minReplicas, g.running);
-          for (const s of g.scalingSchedules) s.minRequiredReplicas = Math.min(s.minRequiredReplicas, Math.max(g.running, 0));
+          held -= 1;
+          spend -= g.placement.pricePerHour;
+        } else {
+          g[cut.field] -= 1;
+          spend -= cut.field === 'suspended' ? g.placement.suspendedPricePerHour : g.placement.stoppedPricePerHour;
+        }
+      }
+      if (held < ranBefore) {
+        g.running = Math.min(g.running, held);
+        g.minReplicas = Math.min(g.minReplicas, g.running);
+        for (const s of g.scalingSchedules) s.minRequiredReplicas = Math.min(s.minRequiredReplicas, g.running);
+        if (runningNow) {
+          g.maxReplicas = Math.min(g.maxReplicas, held);
+          given.get(w.workload)!.capped.push({ generation: g.name, maxReplicas: g.maxReplicas, runningNow: runningNow.get(g.name) ?? 0 });
         }
       }
       if (!over()) return given;

@@ -279,10 +279,39 @@ describe('runOnce: total guardrails across the whole fleet', () => {
   it('GIVEN the autoscaler already runs 30 VMs under a floor of 10 WHEN totals are re-checked THEN the 30 count, not the floor', () => {
     const config = prioritised(45);
     const state: FleetState = { observedAt: NOW.toISOString(), workloads: [{ workload: 'web', generations: [{ name: 'web-g1', role: 'primary', state: 'active', placementId: config.workloads[1].placements[0].id, running: 30, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] }] };
-    const plans = ['api', 'web', 'worker'].map((n) => workloadPlan(n, [generation(`${n}-g1`, { running: 10, minReplicas: 10 })]));
+    // maxReplicas 50 lets the autoscaler keep its 30.
+    const plans = ['api', 'web', 'worker'].map((n) => workloadPlan(n, [generation(`${n}-g1`, { running: 10, minReplicas: 10, maxReplicas: 50 })]));
 
     // 10 + 30 + 10 = 50 > 45: worker, the lowest-priority growth, is refused; 40 fits.
     assert.deepEqual([...recheckTotals(config, state, plans).keys()], ['worker']);
+  });
+
+  it('GIVEN a plan that caps a generation running 40 VMs at maxReplicas 30 WHEN totals are re-checked THEN it counts 30 and a higher-priority growth into the freed room passes', () => {
+    const config = prioritised(90);
+    const status = (workload: string, running: number) => ({ workload, generations: [{ name: `${workload}-g1`, role: 'primary' as const, state: 'active' as const, placementId: config.workloads[0].placements[0].id, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [status('api', 50), status('worker', 40)] };
+    // api (priority 3) grows from 50 to 60; worker (priority 1) keeps a floor of 30 and is capped there.
+    const plans = [
+      workloadPlan('api', [generation('api-g1', { running: 60, minReplicas: 60, maxReplicas: 80 })]),
+      workloadPlan('worker', [generation('worker-g1', { running: 30, minReplicas: 30, maxReplicas: 30 })]),
+    ];
+
+    const refused = recheckTotals(config, state, plans);
+
+    // 60 + 30 = 90: within the cap; counting worker at the 40 it runs now would make 100.
+    assert.deepEqual([...refused.entries()], []);
+  });
+
+  it('GIVEN the same cap but the lower-priority plan lowers only its floor WHEN totals are re-checked THEN its 40 running VMs still count and the growth is refused', () => {
+    const config = prioritised(90);
+    const status = (workload: string, running: number) => ({ workload, generations: [{ name: `${workload}-g1`, role: 'primary' as const, state: 'active' as const, placementId: config.workloads[0].placements[0].id, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [status('api', 50), status('worker', 40)] };
+    const plans = [
+      workloadPlan('api', [generation('api-g1', { running: 60, minReplicas: 60, maxReplicas: 80 })]),
+      workloadPlan('worker', [generation('worker-g1', { running: 30, minReplicas: 30, maxReplicas: 50 })]),
+    ];
+
+    assert.deepEqual([...recheckTotals(config, state, plans).keys()], ['api']);
   });
 
   it('GIVEN the lowest-priority growing plan is a failover WHEN totals are re-checked THEN it is not refused; the next one is', () => {
