@@ -76,6 +76,8 @@ interface Ctx {
    * trims its pool. Kept here rather than on the plan, whose shape goes to Pulumi.
    */
   sized: Map<GenerationPlan, SizedFloors>;
+  /** Replacements readied for a failed primary: the guardrails take their pool last. */
+  replacements: Set<GenerationPlan>;
 }
 
 export function planFleet(input: PlannerInput): PlannerResult {
@@ -93,6 +95,7 @@ export function planFleet(input: PlannerInput): PlannerResult {
     previous: input.previous,
     decisions: [],
     sized: new Map(),
+    replacements: new Set(),
   };
   const workloads: WorkloadPlan[] = [];
   for (const w of input.config.workloads) {
@@ -309,8 +312,8 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
     for (const g of shadows) if (g !== successor) standDown(w, g, statusOf, ctx, 'a migration is in progress');
     sizeServing(w, [primary, successor], sizing, cap, primaryCapVms, ctx, 'migration');
   } else if (primaryDown) {
-    prepareReplacement(w, primary, shadows, gens, sizing, ctx);
     sizeServing(w, [primary], sizing, cap, primaryCapVms, ctx, 'steady');
+    prepareReplacement(w, primary, shadows, gens, statusOf, sizing, ctx);
   } else {
     const contention = contentionProbability(view.steps, primaryCapVms * cap);
     planOverflow(w, primary, shadows, gens, statusOf, sizing, contention, primaryCapVms, cap, view.steps, ctx);
@@ -330,7 +333,7 @@ function applyWorkloadGuardrails(w: WorkloadConfig, plan: WorkloadPlan, ctx: Ctx
     decide(ctx, w.name, 'guardrail.quota', `${name} holds more VMs than the quota of ${g.placement.quotaVms} in ${g.placement.id}: ${n} VMs trimmed, pools first`, { quotaVms: g.placement.quotaVms ?? 0, trimmed: n }, name);
   }
   const before = { vms: workloadVms(plan), spend: workloadSpendPerHour(plan) };
-  const given = trimToCaps([plan], w.guardrails.maxVms, w.guardrails.maxSpendPerHour);
+  const given = trimToCaps([plan], w.guardrails.maxVms, w.guardrails.maxSpendPerHour, ctx.replacements);
   if (given.size) {
     decide(ctx, w.name, 'guardrail.workload', `the plan asked for ${before.vms} VMs at ${before.spend.toFixed(2)}/h, above the workload's caps (${w.guardrails.maxVms} VMs, ${w.guardrails.maxSpendPerHour}/h): ${given.get(w.name)} VMs trimmed, pools first`, { vms: before.vms, spendPerHour: round(before.spend), maxVms: w.guardrails.maxVms, maxSpendPerHour: w.guardrails.maxSpendPerHour, trimmed: given.get(w.name) ?? 0 });
   }
@@ -526,14 +529,19 @@ function planOverflow(
  * An unhealthy primary with no healthy shadow to take its weight (failOver found none): a
  * standby generation in another placement gets a pool of the serving floor, so that once its VMs
  * exist the next tick's failover moves the weight to it and it resumes them (a standby generation
- * with a pool counts as healthy). An existing shadow is used rather than a second one, and it is
- * neither stood down nor removed while the primary stays down. The primary keeps serving
- * meanwhile: its autohealer may well bring it back first.
+ * with a pool counts as healthy). A shadow not known to be unhealthy is used rather than a
+ * second one; an unhealthy one is not, and its placement is avoided. The primary keeps serving
+ * meanwhile (its autohealer may bring it back first) but holds no pool: VMs resumed into a failed
+ * group are the replacement's to hold. The guardrails take the replacement's pool last.
  */
-function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows: GenerationPlan[], gens: GenerationPlan[], sizing: Sizing, ctx: Ctx): void {
-  let replacement = shadows.find((g) => g.state !== 'draining');
+function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows: GenerationPlan[], gens: GenerationPlan[], statusOf: Map<string, GenerationStatus>, sizing: Sizing, ctx: Ctx): void {
+  primary.suspended = 0;
+  primary.stopped = 0;
+  // Placements where a group is failing now (a draining one too) may share its cause.
+  const failing = new Set(gens.filter((g) => g !== primary && statusOf.get(g.name)?.healthy === false).map((g) => g.placement.id));
+  let replacement = shadows.find((g) => g.state !== 'draining' && statusOf.get(g.name)?.healthy !== false);
   if (!replacement) {
-    const placement = shadowPlacement(w, primary);
+    const placement = shadowPlacement(w, primary, failing);
     if (!placement) {
       decide(ctx, w.name, 'failover.no-placement', `${primary.name} is unhealthy and no other placement with quota is configured for a replacement: it keeps serving`, { floor: sizing.floorNow }, primary.name);
       return;
@@ -547,13 +555,15 @@ function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows:
     replacement.minReplicas = 0;
     replacement.scalingSchedules = [];
   }
-  replacement.suspended = Math.max(replacement.suspended, pool);
+  replacement.suspended = replacement.state === 'standby' ? pool : Math.max(replacement.suspended, pool);
   replacement.mirror = false;
-  decide(ctx, w.name, 'failover.prepare-replacement', `${primary.name} is unhealthy and no healthy shadow can take its weight: ${replacement.name} in ${replacement.placement.id} holds a pool of ${replacement.suspended} VMs (the serving floor is ${sizing.floorNow}), and the weight moves to it once it is healthy`, { pool: replacement.suspended, floor: sizing.floorNow, placement: replacement.placement.id }, replacement.name);
+  ctx.replacements.add(replacement);
+  decide(ctx, w.name, 'failover.prepare-replacement', `${primary.name} is unhealthy and no healthy shadow can take its weight: ${replacement.name} in ${replacement.placement.id} is asked a pool of ${replacement.suspended} VMs (the serving floor is ${sizing.floorNow}; caps take it last), and the weight moves to it once it is healthy`, { pool: replacement.suspended, floor: sizing.floorNow, placement: replacement.placement.id }, replacement.name);
 }
 
-function shadowPlacement(w: WorkloadConfig, primary: GenerationPlan): Placement | undefined {
-  const apart = (p: PlacementConfig) => p.id !== primary.placement.id && (p.zone === undefined || p.zone !== primary.placement.zone);
+/** The cheapest placement apart from the primary's (and from `avoid`) with room for a VM. */
+function shadowPlacement(w: WorkloadConfig, primary: GenerationPlan, avoid: ReadonlySet<string> = new Set()): Placement | undefined {
+  const apart = (p: PlacementConfig) => p.id !== primary.placement.id && !avoid.has(p.id) && (p.zone === undefined || p.zone !== primary.placement.zone);
   return w.placements
     .filter((p) => apart(p) && maxReplicasOf(w, toPlacement(p)) > 0)
     .map(toPlacement)
@@ -711,7 +721,7 @@ function applyTotalGuardrails(workloads: WorkloadPlan[], ctx: Ctx, state: FleetS
   if (vms <= maxVms && spend <= maxSpendPerHour + 1e-9) return;
   // Lowest priority gives first; names break ties so the order is stable.
   const order = [...workloads].sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || a.workload.localeCompare(b.workload));
-  const given = trimHeldToCaps(order, maxVms, maxSpendPerHour, runningNow);
+  const given = trimHeldToCaps(order, maxVms, maxSpendPerHour, runningNow, ctx.replacements);
   for (const [workload, g] of [...given].sort((a, b) => a[0].localeCompare(b[0]))) {
     const capped = g.capped.map((c) => `${c.generation}'s autoscaler is capped at ${c.maxReplicas} VMs${c.runningNow > c.maxReplicas ? ` (it runs ${c.runningNow}: the group scales in to ${c.maxReplicas})` : ''}`);
     decide(ctx, workload, 'guardrail.total', `the fleet would hold ${vms} VMs at ${spend.toFixed(2)}/h once applied, above the total caps (${maxVms} VMs, ${maxSpendPerHour}/h): ${workload} (priority ${priority.get(workload) ?? 0}) gives ${g.vms} VMs${capped.length ? `; ${capped.join('; ')}` : ''}`, {

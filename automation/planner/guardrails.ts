@@ -46,14 +46,18 @@ interface Cut {
   field: 'stopped' | 'suspended' | 'running';
 }
 
-/** Trim candidates of one workload, least valuable first. */
-function cutsOf(w: WorkloadPlan): Cut[] {
+/**
+ * Trim candidates of one workload, least valuable first. Generations in `givesLast` (a
+ * replacement being readied for a failed primary: its pool is what the next tick fails over to)
+ * give only after everything else of their workload.
+ */
+function cutsOf(w: WorkloadPlan, givesLast: ReadonlySet<GenerationPlan> = new Set()): Cut[] {
   const gens = [...w.generations].sort((a, b) => a.weight - b.weight || a.name.localeCompare(b.name));
   const cuts: Cut[] = [];
   for (const field of ['stopped', 'suspended'] as const) for (const g of gens) cuts.push({ generation: g, field });
   for (const g of gens) if (g.weight === 0) cuts.push({ generation: g, field: 'running' });
   for (const g of gens) if (g.weight > 0) cuts.push({ generation: g, field: 'running' });
-  return cuts;
+  return [...cuts.filter((c) => !givesLast.has(c.generation)), ...cuts.filter((c) => givesLast.has(c.generation))];
 }
 
 /** What one workload gave to a trim. */
@@ -67,8 +71,8 @@ export interface Given {
  * Removes VMs one at a time from `workloads` (in the given order: the first gives first) until
  * the plans' floors and pools are within the caps. Returns how many VMs each workload gave.
  */
-export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number): Map<string, number> {
-  return new Map([...trim(workloads, maxVms, maxSpendPerHour, undefined)].map(([w, g]) => [w, g.vms]));
+export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, givesLast?: ReadonlySet<GenerationPlan>): Map<string, number> {
+  return new Map([...trim(workloads, maxVms, maxSpendPerHour, undefined, givesLast)].map(([w, g]) => [w, g.vms]));
 }
 
 /**
@@ -76,15 +80,16 @@ export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPe
  * over `runningNow` (by generation name; absent is 0), as the re-check before acting counts it.
  * A running VM taken lowers the generation's maxReplicas with its floor: a lower floor alone
  * leaves every VM the autoscaler runs above it in place, so the trim would exist only on paper
- * and the re-check would refuse someone else's growth. The workload's most-weighted serving
- * generation keeps one running VM, so the workload still serves. Returns what each gave.
+ * and the re-check would refuse someone else's growth. Every generation that carries traffic
+ * keeps one running VM: a group capped at 0 would be sent requests it cannot serve. Returns
+ * what each gave.
  */
-export function trimHeldToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number>): Map<string, Given> {
-  return trim(workloads, maxVms, maxSpendPerHour, runningNow);
+export function trimHeldToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number>, givesLast?: ReadonlySet<GenerationPlan>): Map<string, Given> {
+  return trim(workloads, maxVms, maxSpendPerHour, runningNow, givesLast);
 }
 
 /** `runningNow` undefined: count floors, cut floors only (trimToCaps). */
-function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number> | undefined): Map<string, Given> {
+function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number> | undefined, givesLast?: ReadonlySet<GenerationPlan>): Map<string, Given> {
   const given = new Map<string, Given>();
   const nowOf = (g: GenerationPlan) => (runningNow ? heldRunning(g, runningNow.get(g.name) ?? 0) : g.running);
   let vms = 0;
@@ -96,10 +101,11 @@ function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number
   }
   const over = () => vms > maxVms || spend > maxSpendPerHour + 1e-9;
   for (const w of workloads) {
-    const serving = [...w.generations].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name))[0];
-    for (const cut of cutsOf(w)) {
+    for (const cut of cutsOf(w, givesLast)) {
       const g = cut.generation;
-      const keep = runningNow && cut.field === 'running' && g === serving && g.weight > 0 ? 1 : 0;
+      // A generation that carries traffic keeps one running VM: at 0 it would be sent requests
+      // it cannot serve (and capAutoscalers would cap it at 0).
+      const keep = cut.field === 'running' && g.weight > 0 ? 1 : 0;
       const ranBefore = nowOf(g);
       let held = ranBefore;
       const left = () => (cut.field === 'running' ? held : g[cut.field]);

@@ -490,6 +490,32 @@ describe('planFleet: migration and failover', () => {
     assert.equal(genNamed(r2.plan, 'web-g1')!.state, 'draining');
   });
 
+  it('GIVEN an unhealthy primary and an unhealthy shadow WHEN planning THEN the replacement goes to a third placement, not onto the failing shadow', () => {
+    const w = workload();
+    w.placements.push({ id: 'c/n2', zone: 'us-central1-c', region: 'us-central1', machineType: 'n2-standard-4', pricePerHour: 1.3, suspendedPricePerHour: 0.1, stoppedPricePerHour: 0.05 });
+    const st = state([gen({ name: 'web-g1', healthy: false }), gen({ name: 'web-g2', role: 'shadow', state: 'active', placementId: 'b/n2', running: 3, weight: 0, healthy: false })]);
+    const r = planFleet(input({ config: config([w]), state: st }));
+    const d = r.decisions.find((x) => x.code === 'failover.prepare-replacement')!;
+    assert.ok(d, codes(r).join(','));
+    assert.equal(d.generation, 'web-g3');
+    assert.equal(genNamed(r.plan, 'web-g3')!.placement.id, 'c/n2');
+    assert.equal(genNamed(r.plan, 'web-g3')!.suspended, 11);
+  });
+
+  it('GIVEN a failed primary and a workload VM cap at the serving floor WHEN planning THEN the replacement keeps a pool and the failed primary one running VM (it was capped at 0 while carrying the traffic)', () => {
+    const w = workload();
+    w.guardrails.maxVms = 11;
+    const st = state([gen({ name: 'web-g1', healthy: false, suspended: 3 })]);
+    const r = planFleet(input({ config: config([w]), state: st }));
+    const g1 = genNamed(r.plan, 'web-g1')!;
+    const g2 = genNamed(r.plan, 'web-g2')!;
+    assert.equal(g1.weight, 1000);
+    assert.ok(g1.running >= 1 && g1.maxReplicas >= 1, `primary run ${g1.running} max ${g1.maxReplicas}`);
+    assert.ok(g2.suspended >= 1, 'the replacement keeps a pool to fail over to');
+    assert.ok(g1.running + g1.suspended + g2.suspended <= 11);
+    assert.deepEqual(validatePlan(r.plan, config([w]), st), []);
+  });
+
   it('GIVEN an unhealthy primary, no healthy shadow and no other placement WHEN planning THEN it says so and keeps serving', () => {
     const w = workload();
     w.placements = [w.placements[0]!];

@@ -91,6 +91,14 @@ describe('trimHeldToCaps', () => {
     assert.deepEqual([...given].map(([w, g]) => [w, g.vms]), [['lo', 4], ['hi', 3]]);
   });
 
+  it('GIVEN a workload whose overflow shadow carries 250 of its traffic WHEN a cap takes its VMs THEN every generation with traffic keeps one running VM (the shadow was capped at 0 with its weight kept)', () => {
+    const lo = workloadPlan('lo', [generation('lo-g1', { running: 6, minReplicas: 1, maxReplicas: 50, weight: 750 }), generation('lo-g2', { running: 2, minReplicas: 1, maxReplicas: 50, weight: 250 })]);
+
+    trimHeldToCaps([lo], 4, Infinity, new Map([['lo-g1', 6], ['lo-g2', 2]]));
+
+    for (const g of lo.generations) assert.ok(g.running >= 1 && g.maxReplicas >= 1, `${g.name}: weight ${g.weight}, running ${g.running}, maxReplicas ${g.maxReplicas}`);
+  });
+
   it('GIVEN the same plans WHEN trimmed on floors alone (trimToCaps, the workload guardrail) THEN autoscaler caps are left to capAutoscalers', () => {
     const lo = workloadPlan('lo', [generation('lo-g1', { running: 20, minReplicas: 20, maxReplicas: 50 })]);
 
