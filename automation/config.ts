@@ -272,6 +272,11 @@ const STOPPED_PRICE_RATIO = 0.04;
  */
 function mergeHistory(base: RawHistory, override: RawHistory | undefined): RawHistory {
   if (!override) return base;
+  const sourceOf = (h: RawHistory) => h.source ?? (h.bigquery ? 'bigquery' : 'file');
+  const own = override.source ?? (override.file !== undefined ? 'file' : override.bigquery ? 'bigquery' : undefined);
+  // An override that reads another kind of source stands alone: merged, it would keep the
+  // workload's source and silently read the workload's data under the signal's name.
+  if (own !== undefined && own !== sourceOf(base)) return { ...override, source: own };
   const merged: RawHistory = { ...base, ...override };
   if (base.bigquery || override.bigquery) {
     const inherited = { ...base.bigquery };

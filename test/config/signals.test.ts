@@ -92,4 +92,17 @@ describe('shadowscale.yaml signals', () => {
 
     assert.match(configError(text).message, /workloads\.0\.signals\.1\.history\.bigquery: expected "project", "dataset", "table", "location" \(neither here nor in the workload's history\)/);
   });
+
+  it('GIVEN a BigQuery workload and a signal that reads a file WHEN parsed THEN the signal reads its file, not the workload table (it kept the BigQuery source and read the table twice)', () => {
+    const text = withSignals(BQ_HISTORY, '      - { name: requests, capacityPerVm: 100 }\n      - { name: cpu, capacityPerVm: 2.5, history: { file: cpu.csv, valueColumn: cpu, timeColumn: ts } }');
+    const [w] = parseConfig(text, FILE).workloads;
+    assert.equal(w.signals[1].history?.source, 'file');
+    assert.equal(w.signals[1].history?.bigquery, undefined);
+    assert.match(String(w.signals[1].history?.file), /cpu\.csv$/);
+  });
+
+  it('GIVEN a file workload and a signal that reads BigQuery with only a metric WHEN parsed THEN the missing table settings are named (nothing of the workload file is read)', () => {
+    const text = withSignals(FILE_HISTORY, '      - { name: requests, capacityPerVm: 100 }\n      - { name: cpu, capacityPerVm: 2.5, history: { source: bigquery, bigquery: { metricType: m, instanceGroup: g } } }');
+    assert.match(configError(text).message, /workloads\.0\.signals\.1\.history\.bigquery: expected "project", "dataset", "table", "location"/);
+  });
 });
