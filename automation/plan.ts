@@ -14,7 +14,9 @@
  *    retired only after its successor served at full weight for drainSec.
  * 5. Guardrails: weight step per tick, VMs and spend per workload, then in total by priority. A
  *    trim that takes pool VMs a sized generation's floors counted on moves their floors a boot
- *    ahead (future windows only, within the caps).
+ *    ahead (future windows only, within the generation's autoscaler cap; the total caps are
+ *    checked on what runs now, so a future window may ask past them and the re-check of the
+ *    tick that reaches it decides).
  */
 import type { QuantileForecast } from '../forecaster/types';
 import type { ShadowscaleConfig, WorkloadConfig, PlacementConfig } from './config-types';

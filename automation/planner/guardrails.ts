@@ -208,8 +208,10 @@ export interface Refloor {
  * boot (or start), so the floors ask for them that much earlier: the floors for the pool kept,
  * written back as `g`'s scaling schedules. Only future windows rise: the window that starts now
  * stays at what the trim left running, and no floor goes above the autoscaler's cap, the
- * placement's limit, or a running floor the trim itself cut (caps hold whenever the autoscaler
- * follows a schedule). Returns undefined, leaving `g` alone, when no pool VM was removed.
+ * placement's limit, or a running floor the trim itself cut, so the workload's caps hold when the
+ * autoscaler follows a schedule. The total caps bound what runs now: a future window may ask past
+ * them, and the tick that reaches it trims and re-checks again. Returns undefined, leaving `g`
+ * alone, when no pool VM was removed.
  */
 export function refloorAfterTrim(g: GenerationPlan, sized: SizedFloors, nowMs: number): Refloor | undefined {
   const removedSuspended = Math.max(0, sized.suspended - g.suspended);
