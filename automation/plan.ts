@@ -234,6 +234,12 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
     decide(ctx, w.name, view.code, view.message, view.numbers);
     const held = gens.find((g) => g.role === 'primary' && g.state !== 'draining') ?? [...gens].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name))[0];
     const { primary: serving, failover } = failOver(w, gens, held, statusOf, ctx);
+    if (!failover && held.weight > 0 && statusOf.get(held.name)?.healthy === false) {
+      // A dead primary often stops its own metrics, which is what holds the plan: the
+      // replacement is readied all the same, its pool the size the primary runs (no forecast).
+      const shadows = gens.filter((g) => g !== held && g.state !== 'draining');
+      prepareReplacement(w, held, shadows, gens, statusOf, Math.max(1, statusOf.get(held.name)?.running ?? held.running), ctx);
+    }
     if (failover) {
       // No forecast to size it: the new primary resumes its whole pool, which is what it is for.
       const st = statusOf.get(serving.name);
@@ -315,7 +321,7 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
     sizeServing(w, [primary, successor], sizing, cap, primaryCapVms, ctx, 'migration');
   } else if (primaryDown) {
     sizeServing(w, [primary], sizing, cap, primaryCapVms, ctx, 'steady');
-    prepareReplacement(w, primary, shadows, gens, statusOf, sizing, ctx);
+    prepareReplacement(w, primary, shadows, gens, statusOf, sizing.floorNow, ctx);
   } else {
     const contention = contentionProbability(view.steps, primaryCapVms * cap);
     planOverflow(w, primary, shadows, gens, statusOf, sizing, contention, primaryCapVms, cap, view.steps, ctx);
@@ -536,7 +542,7 @@ function planOverflow(
  * meanwhile (its autohealer may bring it back first) but holds no pool: VMs resumed into a failed
  * group are the replacement's to hold. The guardrails take the replacement's pool last.
  */
-function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows: GenerationPlan[], gens: GenerationPlan[], statusOf: Map<string, GenerationStatus>, sizing: Sizing, ctx: Ctx): void {
+function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows: GenerationPlan[], gens: GenerationPlan[], statusOf: Map<string, GenerationStatus>, floor: number, ctx: Ctx): void {
   primary.suspended = 0;
   primary.stopped = 0;
   // Placements where a group is failing now (a draining one too) may share its cause.
@@ -545,13 +551,13 @@ function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows:
   if (!replacement) {
     const placement = shadowPlacement(w, primary, failing);
     if (!placement) {
-      decide(ctx, w.name, 'failover.no-placement', `${primary.name} is unhealthy and no other placement with quota is configured for a replacement: it keeps serving`, { floor: sizing.floorNow }, primary.name);
+      decide(ctx, w.name, 'failover.no-placement', `${primary.name} is unhealthy and no other placement with quota is configured for a replacement: it keeps serving`, { floor: floor }, primary.name);
       return;
     }
     replacement = newGeneration(w, nextGenerationName(w.name, gens.map((g) => g.name)), 'shadow', 'standby', placement, ctx);
     gens.push(replacement);
   }
-  const pool = Math.min(maxReplicasOf(w, replacement.placement), sizing.floorNow);
+  const pool = Math.min(maxReplicasOf(w, replacement.placement), floor);
   if (replacement.state === 'standby') {
     replacement.running = 0;
     replacement.minReplicas = 0;
@@ -560,7 +566,7 @@ function prepareReplacement(w: WorkloadConfig, primary: GenerationPlan, shadows:
   replacement.suspended = replacement.state === 'standby' ? pool : Math.max(replacement.suspended, pool);
   replacement.mirror = false;
   ctx.replacements.add(replacement);
-  decide(ctx, w.name, 'failover.prepare-replacement', `${primary.name} is unhealthy and no healthy shadow can take its weight: ${replacement.name} in ${replacement.placement.id} is asked a pool of ${replacement.suspended} VMs (the serving floor is ${sizing.floorNow}; caps take it last), and the weight moves to it once it is healthy`, { pool: replacement.suspended, floor: sizing.floorNow, placement: replacement.placement.id }, replacement.name);
+  decide(ctx, w.name, 'failover.prepare-replacement', `${primary.name} is unhealthy and no healthy shadow can take its weight: ${replacement.name} in ${replacement.placement.id} is asked a pool of ${replacement.suspended} VMs (the serving floor is ${floor}; caps take it last), and the weight moves to it once it is healthy`, { pool: replacement.suspended, floor: floor, placement: replacement.placement.id }, replacement.name);
 }
 
 /** The cheapest placement apart from the primary's (and from `avoid`) with room for a VM. */

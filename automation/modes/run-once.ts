@@ -122,7 +122,7 @@ export interface RunOnceResult {
  * safety during the hold: a failover, or a trim to the guardrails.
  */
 export function isHeld(decisions: readonly Decision[]): boolean {
-  return decisions.some((d) => d.code.startsWith('hold.')) && !decisions.some((d) => d.code === 'failover' || d.code.startsWith('guardrail.'));
+  return decisions.some((d) => d.code.startsWith('hold.')) && !decisions.some((d) => d.code === 'failover' || d.code === 'failover.prepare-replacement' || d.code.startsWith('guardrail.'));
 }
 
 export function summarizeForecast(forecast: QuantileForecast, bySignal?: Pick<WorkloadForecast, 'binding' | 'signals'>): ForecastSummary {

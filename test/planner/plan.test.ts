@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { costReport, planFleet, type PlannerInput } from '../../automation/plan';
 import { validatePlan, checkPlannerConfig } from '../../automation/validate';
+import { isHeld } from '../../automation/modes/run-once';
 import { ShadowscaleError } from '../../automation/errors';
 import type { FleetPlan } from '../../automation/fleet-plan';
 import { viewForecast } from '../../automation/planner/forecast-view';
@@ -488,6 +489,15 @@ describe('planFleet: migration and failover', () => {
     assert.equal(g2.role, 'primary');
     assert.ok(g2.running >= 11, `running ${g2.running}`);
     assert.equal(genNamed(r2.plan, 'web-g1')!.state, 'draining');
+  });
+
+  it('GIVEN an unhealthy primary, no shadow and a stale forecast (a dead primary stops its metrics) WHEN planning THEN the hold still readies a replacement sized on what the primary runs, and the plan is applied', () => {
+    const st = state([gen({ name: 'web-g1', healthy: false, running: 10 })]);
+    const r = planFleet(input({ state: st, forecasts: { web: forecastOf(() => 500, { originMs: T0 - 3_600_000 }) }, forecastMaxAgeMs: 30 * 60_000 }));
+    assert.ok(codes(r).includes('hold.stale-forecast'));
+    assert.ok(codes(r).includes('failover.prepare-replacement'), codes(r).join(','));
+    assert.equal(genNamed(r.plan, 'web-g2')!.suspended, 10);
+    assert.equal(isHeld(r.decisions), false, 'a held plan that readies a replacement is applied');
   });
 
   it('GIVEN an unhealthy primary and an unhealthy shadow WHEN planning THEN the replacement goes to a third placement, not onto the failing shadow', () => {
