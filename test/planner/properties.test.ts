@@ -77,8 +77,8 @@ describe('planFleet properties (fast-check)', () => {
 
           // A forecast that must not be used leaves every generation's counts and weight as they
           // are, unless the fleet was found above a guardrail (then it is trimmed, and says so)
-          // or an unhealthy primary failed over (health needs no forecast).
-          if (tick.forecastKind !== 'ok' && !r.decisions.some((d) => d.code.startsWith('guardrail') || d.code === 'failover')) {
+          // or an unhealthy primary failed over or had a replacement readied (health needs no forecast).
+          if (tick.forecastKind !== 'ok' && !r.decisions.some((d) => d.code.startsWith('guardrail') || d.code === 'failover' || d.code === 'failover.prepare-replacement')) {
             assert.ok(r.decisions.some((d) => d.code === `hold.${tick.forecastKind}-forecast`), JSON.stringify(r.decisions));
             for (const s of st.workloads[0].generations) {
               const g = gens.find((x) => x.name === s.name);
