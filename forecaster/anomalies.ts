@@ -25,9 +25,11 @@ const UPPER = 0.995;
  * origin, whose horizon ends at the forecast origin); rows 1.. are older origins and give the
  * error distribution at each lead without the row being judged.
  */
-export function flagAnomalies(residuals: ResidualMatrix, origin: number, values: ArrayLike<number>, horizon: number, persistSteps = Infinity): Anomaly[] {
-  if (residuals.length < 2) return [];
-  const others = residuals.map((_, j) => j).slice(1);
+export function flagAnomalies(residuals: ResidualMatrix, origin: number, values: ArrayLike<number>, horizon: number, persistSteps = Infinity, overlapping = 0): Anomaly[] {
+  // Rows whose horizons overlap the judged one saw the same recent points: a burst in them would
+  // vouch for itself, so the yardstick is the rows before (`overlapping` rows are skipped).
+  const others = residuals.map((_, j) => j).slice(1 + overlapping);
+  if (!others.length) return [];
   const { pools } = buildPools(residuals, horizon, others);
   const recent = residuals[0]!;
   const out: Anomaly[] = [];

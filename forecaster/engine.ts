@@ -100,8 +100,11 @@ export interface Forecaster {
   at(o: number): Float64Array;
   paramsAt(o: number): Record<string, unknown>;
   trainEndAt(o: number): number;
-  /** The same forecaster reading another array (a replay's), or with some points masked as gaps. */
-  rebind(values: Float64Array, masked?: Float64Array): Forecaster;
+  /**
+   * The same forecaster reading another array (a replay's), or with some points masked as gaps;
+   * `followShift`: the models whose fit is a slice of the history re-anchor too (a level shift).
+   */
+  rebind(values: Float64Array, masked?: Float64Array, followShift?: boolean): Forecaster;
 }
 
 /** Correction window for re-anchoring: a few steps, more for long horizons. */
@@ -109,9 +112,9 @@ function anchorWindow(horizon: number): number {
   return Math.min(12, Math.max(3, Math.ceil(horizon / 2)));
 }
 
-export function makeForecaster(name: string, model: Model, values: Float64Array, ctx: ModelContext, horizon: number, spacing: number, minTrain: number, cache: FitCache, masked?: Float64Array): Forecaster {
+export function makeForecaster(name: string, model: Model, values: Float64Array, ctx: ModelContext, horizon: number, spacing: number, minTrain: number, cache: FitCache, masked?: Float64Array, followShift = false): Forecaster {
   const periodsKey = ctx.periods.join(',');
-  const rebind = (v: Float64Array, m?: Float64Array) => makeForecaster(name, model, v, ctx, horizon, spacing, minTrain, cache, m);
+  const rebind = (v: Float64Array, m?: Float64Array, follow?: boolean) => makeForecaster(name, model, v, ctx, horizon, spacing, minTrain, cache, m, follow);
   const source = masked ?? values;
   // Only the points the model reads are gap-filled: copying a long prefix at every origin would
   // cost more than the cheap models themselves.
@@ -135,10 +138,25 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
     return hit;
   };
   if (CHEAP_MODELS.has(name)) {
+    const window = anchorWindow(horizon);
     return {
       name,
       rebind,
-      at: (o) => model.fit(tail(o)).predict(horizon),
+      at(o: number): Float64Array {
+        const path = model.fit(tail(o)).predict(horizon);
+        if (!followShift || o - window < 1) return path;
+        // After a level shift a slice of last week repeats the old level: shift it by what the
+        // same slice got wrong over the steps since the shift began (as the other models re-anchor).
+        const before = model.fit(tail(o - window)).predict(window);
+        let sum = 0;
+        let n = 0;
+        for (let t = o - window; t < o; t++) {
+          const v = source[t]!;
+          if (!Number.isNaN(v) && Number.isFinite(before[t - (o - window)]!)) { sum += v - before[t - (o - window)]!; n++; }
+        }
+        const shift = n ? sum / n : 0;
+        return path.map((x) => x + shift);
+      },
       paramsAt: (o) => model.fit(tail(o)).params,
       trainEndAt: (o) => o,
     };
@@ -205,7 +223,7 @@ export function ensembleForecaster(members: Forecaster[], horizon: number): Fore
     },
     paramsAt: (o) => ({ members: members.map((m) => m.name), memberParams: Object.fromEntries(members.map((m) => [m.name, m.paramsAt(o)])) }),
     trainEndAt: (o) => Math.min(...members.map((m) => m.trainEndAt(o))),
-    rebind: (v, masked) => ensembleForecaster(members.map((m) => m.rebind(v, masked)), horizon),
+    rebind: (v, masked, follow) => ensembleForecaster(members.map((m) => m.rebind(v, masked, follow)), horizon),
   };
 }
 
@@ -315,16 +333,20 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   const best = forcedEnsemble && ensemble ? ensemble : preferEnsemble(evaluated, Math.ceil(horizon / stride));
 
   // A shift that has filled the re-anchoring window is the level now, not an outlier to mask.
-  const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon, anchorWindow(horizon)) : [];
+  const anomalies = origins.length > MIN_CALIBRATION_ORIGINS ? flagAnomalies(best.residuals, origins[0]!, values, horizon, anchorWindow(horizon), Math.ceil(horizon / stride) - 1) : [];
 
   const calibrate = (e: (typeof evaluated)[number]): CandidateResult => {
     let f = e.f;
     const outliers = anomalies.filter((a) => !a.levelShift);
-    if (e === best && outliers.length) {
+    const shifted = anomalies.some((a) => a.levelShift);
+    if (e === best && (outliers.length || shifted)) {
       // Outliers (not level shifts) stay out of the fit and of the re-anchoring: gaps for the model.
-      const masked = Float64Array.from(values.subarray(0, K));
-      for (const a of outliers) masked[a.index] = NaN;
-      f = f.rebind(values, masked);
+      let masked: Float64Array | undefined;
+      if (outliers.length) {
+        masked = Float64Array.from(values.subarray(0, K));
+        for (const a of outliers) masked[a.index] = NaN;
+      }
+      f = f.rebind(values, masked, shifted);
     }
     const point = f.at(K);
     const quantiles = calibratedQuantiles(point, buildPools(e.residuals, horizon), { quantiles: opts.quantiles, nonNegative });

@@ -56,4 +56,25 @@ describe('forecaster anomalies', () => {
     const last = shifted.values[at - 1]!;
     assert.ok(Math.abs(f.quantiles['0.5']![0]! - last) < 60, `median ${f.quantiles['0.5']![0]} should follow the new level near ${last}`);
   });
+
+  it('GIVEN a burst that the calibration rows overlapping the newest one saw too WHEN flagging past those rows THEN the burst is flagged (those rows vouched for it)', () => {
+    const rows = residualRows(60, horizon, 7);
+    // Rows 1..5 are origins 2 steps apart: their horizons hold the same burst, shifted by 2 leads.
+    for (let j = 0; j <= 5; j++) for (let h = 12 - 2 * j; h < horizon - 2 * j; h++) if (h >= 0) rows[j]![h] = 40;
+    assert.equal(flagAnomalies(rows, origin, values, horizon, 6).filter((a) => a.index >= origin + 12).length, 0, 'judged against rows that saw it, nothing is anomalous');
+    const flagged = flagAnomalies(rows, origin, values, horizon, 6, 5);
+    assert.deepEqual(flagged.map((a) => a.index), Array.from({ length: 12 }, (_, i) => origin + 12 + i));
+    assert.ok(flagged.every((a) => a.levelShift));
+  });
+
+  it('GIVEN a daily cycle that jumped to three times its level an hour and a half ago WHEN forecasting two hours ahead THEN the median follows the new level (an ensemble with seasonal members kept the old one)', async () => {
+    const day = 288;
+    const s = generate({ length: 10 * day, stepMs: 300_000, seasons: { [day]: 40 }, level: 150, noise: 4, seed: 12 });
+    const at = 9 * day + 150;
+    const jumped = { ...s, values: Float64Array.from(s.values) };
+    for (let i = at - 18; i < at; i++) jumped.values[i] = 3 * s.values[i]!;
+    const f = await forecast(jumped, { horizon: 24, quantiles: [0.5, 0.95], at });
+    const recent = jumped.values.slice(at - 6, at).reduce((a, b) => a + b, 0) / 6;
+    assert.ok(f.quantiles['0.5']![0]! > 0.85 * recent, `median ${f.quantiles['0.5']![0]} vs recent level ${recent} (model ${f.model})`);
+  });
 });
