@@ -145,7 +145,7 @@ export function makeForecaster(name: string, model: Model, values: Float64Array,
       at(o: number): Float64Array {
         const path = model.fit(tail(o)).predict(horizon);
         if (!followShift || o - window < 1) return path;
-        // After a level shift a slice of last week repeats the old level: shift it by what the
+        // After a level shift a slice of the last season repeats the old level: shift it by what the
         // same slice got wrong over the steps since the shift began (as the other models re-anchor).
         const before = model.fit(tail(o - window)).predict(window);
         let sum = 0;
