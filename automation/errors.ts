@@ -48,12 +48,17 @@ const TRANSIENT_HTTP = new Set([408, 429, 500, 502, 503, 504]);
 const TRANSIENT_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */]);
 const TRANSIENT_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
 
+/** Pulumi's error for a stack lock another update holds (the update never started). */
+export function isConcurrentUpdate(err: unknown): boolean {
+  return !!err && typeof err === 'object' && (err as { name?: unknown }).name === 'ConcurrentUpdateError';
+}
+
 /** True when trying the same call again may succeed. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof ShadowscaleError) return err.kind === 'concurrent' || err.kind === 'transient';
   if (!err || typeof err !== 'object') return false;
   const e = err as { name?: string; code?: unknown; status?: unknown; response?: { status?: unknown }; errors?: { reason?: string }[] };
-  if (e.name === 'ConcurrentUpdateError') return true;
+  if (isConcurrentUpdate(err)) return true;
   if (e.name === 'AbortError') return false;
   const status = typeof e.status === 'number' ? e.status : typeof e.response?.status === 'number' ? e.response.status : typeof e.code === 'number' && e.code >= 100 ? e.code : undefined;
   if (status !== undefined && TRANSIENT_HTTP.has(status)) return true;

@@ -27,7 +27,7 @@ import { viewForecast, type ForecastStep } from './planner/forecast-view';
 import { contentionProbability, floorsForPool, sizeGeneration, vmsFor, type Sizing } from './planner/sizing';
 import { schedulesFromFloors } from './planner/schedules';
 import { criticalRatio, expectedExcess, quantileAt } from './planner/quantiles';
-import { capAutoscalers, heldUsage, refloorAfterTrim, trimHeldToCaps, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms, type SizedFloors } from './planner/guardrails';
+import { capAutoscalers, heldTotals, refloorAfterTrim, trimHeldToCaps, trimToCaps, trimToQuota, workloadSpendPerHour, workloadVms, type SizedFloors } from './planner/guardrails';
 
 export type PlannerConfig = Pick<ShadowscaleConfig, 'workloads' | 'events' | 'totalGuardrails' | 'quantiles'>;
 
@@ -260,7 +260,7 @@ function planWorkload(w: WorkloadConfig, status: GenerationStatus[], forecast: Q
   primary.role = 'primary';
 
   const cap = w.signals[0].capacityPerVm;
-  const qStar = qStarOf(w, primary.placement);
+  const qStar = quantileTarget(w, primary.placement).q;
   const sizing = sizeGeneration({
     steps: view.steps, stepMs: view.stepMs, capacityPerVm: cap, qStar, latencies: w.latencies, tickMs: ctx.tickMs,
     pricePerHour: primary.placement.pricePerHour, suspendedPricePerHour: primary.placement.suspendedPricePerHour,
@@ -626,8 +626,9 @@ function sizeServing(w: WorkloadConfig, serving: GenerationPlan[], sizing: Sizin
     ctx.sized.set(g, { paths: sizing.paths, stepTimesMs: times, stepMs: sizing.stepMs, limit, suspended: g.suspended, stopped: g.stopped, running: g.running });
   }
   const owner = poolOwner;
-  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(qStarOf(w, owner.placement) * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h${sloBinds(w, owner.placement) ? `, raised to the SLO of ${w.sloServedPct} % served` : ''}; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
-    qStar: round(qStarOf(w, owner.placement)), sloServedPct: w.sloServedPct ?? 0, demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms, leadSteps: sizing.leadSteps, leadPath: sizing.leadPath,
+  const target = quantileTarget(w, owner.placement);
+  decide(ctx, w.name, 'size.floor', `${owner.name}: running floor ${owner.running} VMs covers the ${(target.q * 100).toFixed(1)} % quantile of demand (${sizing.demandAtQ[0].toFixed(2)} now, ${sizing.leadSteps} step(s) ahead for the ${sizing.leadPath === 'resume' ? 'resume from the pool' : sizing.leadPath === 'start' ? 'start from the stopped pool' : 'boot of VMs beyond the pool'} and the forecast's timing), from penalty ${w.unservedPenaltyPerVmHour}/VM-h vs price ${owner.placement.pricePerHour}/VM-h${target.bySlo ? `, raised to the SLO of ${w.sloServedPct} % served` : ''}; ${sizing.pool.spreadWiderThanHeadroom ? `no pool: the forecast's spread over the pool's window is wider than the configured autoscaler headroom (${w.targetUtilization}) (${sizing.poolHeld ? 'at every step: a held pool is dropped' : 'at some step: no new pool is started'}), so pool VMs would be called on bursts gone a step later and each call boots a refill` : `pool ${owner.suspended} suspended + ${owner.stopped} stopped while a pool VM's expected avoided shortfall beats its price and its refill boots (last one needed with probability ${(sizing.pool.lastProbability * 100).toFixed(1)} % within ${Math.round(sizing.pool.windowMs / 60000)} min)`}; autoscaler target ${sizing.targetUtilization} (min of median / q* and q* / top quantile)`, {
+    qStar: round(target.q), sloServedPct: w.sloServedPct ?? 0, demandAtQ: round(sizing.demandAtQ[0]), floor: owner.running, upperVms: sizing.upperVms, leadSteps: sizing.leadSteps, leadPath: sizing.leadPath,
     suspended: owner.suspended, stopped: owner.stopped, lastPoolProbability: round(sizing.pool.lastProbability), poolOffWideSpread: sizing.pool.spreadWiderThanHeadroom ? 1 : 0, poolHeld: sizing.poolHeld ? 1 : 0,
     penaltyPerVmHour: w.unservedPenaltyPerVmHour, pricePerHour: owner.placement.pricePerHour, primaryCapVms, mode, targetUtilization: sizing.targetUtilization,
   }, owner.name);
@@ -643,13 +644,10 @@ function holdsPool(g: GenerationPlan, prev: GenerationPlan | undefined): boolean
  * raised to the SLO's served share when the workload sets one (the floor then covers demand at
  * least that often; the autoscaler serves part of the rest, so the served share is higher).
  */
-function qStarOf(w: WorkloadConfig, p: Placement): number {
+function quantileTarget(w: WorkloadConfig, p: Placement): { q: number; bySlo: boolean } {
   const q = criticalRatio(w.unservedPenaltyPerVmHour, p.pricePerHour);
-  return w.sloServedPct === undefined ? q : Math.max(q, w.sloServedPct / 100);
-}
-
-function sloBinds(w: WorkloadConfig, p: Placement): boolean {
-  return w.sloServedPct !== undefined && w.sloServedPct / 100 > criticalRatio(w.unservedPenaltyPerVmHour, p.pricePerHour);
+  const slo = w.sloServedPct === undefined ? 0 : w.sloServedPct / 100;
+  return slo > q ? { q: slo, bySlo: true } : { q, bySlo: false };
 }
 
 /**
@@ -719,13 +717,7 @@ function applyTotalGuardrails(workloads: WorkloadPlan[], ctx: Ctx, state: FleetS
   const priority = new Map(ctx.config.workloads.map((w) => [w.name, w.priority]));
   const runningNow = new Map<string, number>();
   for (const s of state.workloads) for (const g of s.generations) runningNow.set(g.name, g.running);
-  let vms = 0;
-  let spend = 0;
-  for (const w of workloads) for (const g of w.generations) {
-    const u = heldUsage(g, runningNow.get(g.name) ?? 0);
-    vms += u.vms;
-    spend += u.spendPerHour;
-  }
+  const { vms, spendPerHour: spend } = heldTotals(workloads, runningNow);
   if (vms <= maxVms && spend <= maxSpendPerHour + 1e-9) return;
   // Lowest priority gives first; names break ties so the order is stable.
   const order = [...workloads].sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || a.workload.localeCompare(b.workload));

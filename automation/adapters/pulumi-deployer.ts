@@ -19,7 +19,7 @@ import type { FleetPlan, FleetState, GenerationStatus, WorkloadStatus } from '..
 import type { ApplyResult, Clock, DeployOptions, Deployer, EventSink, FleetObserver, PreviewResult } from '../ports';
 import { withLiveState } from '../mig-health';
 import type { DeployerConfig } from '../config-types';
-import { ShadowscaleError, describeError, errorKindOf, inputError } from '../errors';
+import { ShadowscaleError, describeError, errorKindOf, inputError, isConcurrentUpdate } from '../errors';
 import { mapSettled, type Settled } from '../modes/concurrency';
 import { cancelledError, isCancellation, withRetry } from './retry';
 
@@ -212,10 +212,6 @@ export type StackOperation = 'preview' | 'up' | 'refresh';
  */
 export function needsRefreshAfterFailure(operation: StackOperation, error: unknown): boolean {
   return operation === 'up' && !isConcurrentUpdate(error);
-}
-
-export function isConcurrentUpdate(error: unknown): boolean {
-  return !!error && typeof error === 'object' && (error as { name?: unknown }).name === 'ConcurrentUpdateError';
 }
 
 /** Pulumi errors carry the whole CLI output; the first error line is what a person needs. */

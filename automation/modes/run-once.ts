@@ -9,9 +9,9 @@
 import type { QuantileForecast, Series } from '../../forecaster/types';
 import type { ShadowscaleConfig, SignalConfig, WorkloadConfig } from '../config-types';
 import type { Decision, FleetPlan, FleetState, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
-import { generationSpendPerHour, generationVms, heldUsage } from '../planner/guardrails';
+import { generationSpendPerHour, generationVms, heldTotals } from '../planner/guardrails';
 import { type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult, type RecordsStore } from '../ports';
-import { ShadowscaleError, describeError, errorKindOf, type ErrorKind } from '../errors';
+import { ShadowscaleError, describeError, errorKindOf, isConcurrentUpdate, type ErrorKind } from '../errors';
 import { cancelledError } from '../adapters/retry';
 import { mapSettled } from './concurrency';
 import { validatePlan } from '../validate';
@@ -211,14 +211,7 @@ export function observedUsage(workload: WorkloadConfig, status: WorkloadStatus |
  * the same way, so a trim it made is the trim checked here.
  */
 export function plannedUsage(plan: WorkloadPlan, status: WorkloadStatus | undefined): Usage {
-  let vms = 0;
-  let spendPerHour = 0;
-  for (const g of plan.generations) {
-    const u = heldUsage(g, status?.generations.find((s) => s.name === g.name)?.running ?? 0);
-    vms += u.vms;
-    spendPerHour += u.spendPerHour;
-  }
-  return { vms, spendPerHour };
+  return heldTotals([plan], new Map(status?.generations.map((s) => [s.name, s.running])));
 }
 
 /**
@@ -325,7 +318,7 @@ export function failureAftermath(stage: string, error: unknown, deployerKind: st
   const unchanged = 'its fleet is left as it was';
   if (stage !== 'apply') return unchanged;
   // Pulumi's error class for a held stack lock (the deployer retries it, then gives up with it).
-  if ((error as { name?: unknown } | null)?.name === 'ConcurrentUpdateError') return `another update holds its stack lock, so this one never started: ${unchanged}`;
+  if (isConcurrentUpdate(error)) return `another update holds its stack lock, so this one never started: ${unchanged}`;
   if (deployerKind === 'sim') return unchanged;
   if (deployerKind === 'pulumi') return 'the update may have applied part of the plan (Pulumi does not roll it back); the next update refreshes the stack from the cloud first, then applies its own plan';
   return 'the update may have applied part of the plan';

@@ -35,10 +35,22 @@ export function heldRunning(g: Pick<GenerationPlan, 'running' | 'maxReplicas'>, 
   return Math.max(g.running, Math.min(runningNow, g.maxReplicas));
 }
 
-/** A generation's VMs and spend once applied (see heldRunning). */
-export function heldUsage(g: Pick<GenerationPlan, 'running' | 'suspended' | 'stopped' | 'maxReplicas' | 'placement'>, runningNow: number): { vms: number; spendPerHour: number } {
-  const held = { ...g, running: heldRunning(g, runningNow) };
-  return { vms: generationVms(held), spendPerHour: generationSpendPerHour(held) };
+/**
+ * VMs and spend of plans once applied, each generation at heldRunning over what it runs now
+ * (by generation name; absent, or no map: 0, which counts the plans' floors). The one count the
+ * total trim and the re-check before acting share.
+ */
+export function heldTotals(workloads: readonly WorkloadPlan[], runningNow?: ReadonlyMap<string, number>): { vms: number; spendPerHour: number } {
+  let vms = 0;
+  let spendPerHour = 0;
+  for (const w of workloads) {
+    for (const g of w.generations) {
+      const held = { ...g, running: heldRunning(g, runningNow?.get(g.name) ?? 0) };
+      vms += generationVms(held);
+      spendPerHour += generationSpendPerHour(held);
+    }
+  }
+  return { vms, spendPerHour };
 }
 
 interface Cut {
@@ -91,14 +103,8 @@ export function trimHeldToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpe
 /** `runningNow` undefined: count floors, cut floors only (trimToCaps). */
 function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number> | undefined, givesLast?: ReadonlySet<GenerationPlan>): Map<string, Given> {
   const given = new Map<string, Given>();
-  const nowOf = (g: GenerationPlan) => (runningNow ? heldRunning(g, runningNow.get(g.name) ?? 0) : g.running);
-  let vms = 0;
-  let spend = 0;
-  for (const w of workloads) for (const g of w.generations) {
-    const held = { ...g, running: nowOf(g) };
-    vms += generationVms(held);
-    spend += generationSpendPerHour(held);
-  }
+  const nowOf = (g: GenerationPlan) => heldRunning(g, runningNow?.get(g.name) ?? 0);
+  let { vms, spendPerHour: spend } = heldTotals(workloads, runningNow);
   const over = () => vms > maxVms || spend > maxSpendPerHour + 1e-9;
   for (const w of workloads) {
     for (const cut of cutsOf(w, givesLast)) {
