@@ -108,7 +108,7 @@ export interface Forecaster {
 }
 
 /** Correction window for re-anchoring: a few steps, more for long horizons. */
-function anchorWindow(horizon: number): number {
+export function anchorWindow(horizon: number): number {
   return Math.min(12, Math.max(3, Math.ceil(horizon / 2)));
 }
 

@@ -6,8 +6,8 @@
  * Pure: uses values[0..upTo) only.
  */
 import { ShadowscaleError } from '../automation/errors';
-import { buildPools, calibratedQuantiles, type CalibrationPools } from './calibration';
-import { FitCache, forecastAtOrigin, minTrainSteps, refitSpacing, type Forecaster } from './engine';
+import { buildPools, calibratedQuantiles, conformalQuantile, type CalibrationPools } from './calibration';
+import { anchorWindow, FitCache, forecastAtOrigin, minTrainSteps, refitSpacing, type Forecaster } from './engine';
 import { assertModelsPrepared } from './models';
 import { timeAt } from './series';
 import type { QuantileForecast } from './types';
@@ -33,6 +33,31 @@ export interface OnlineForecaster {
 const MAX_ROWS = 200;
 /** Rebuild the sorted pools after this many new rows, not at every call. */
 const REBUILD_EVERY = 4;
+/** Central interval outside which an actual is an anomaly (as forecaster/anomalies.ts). */
+const LOWER = 0.005;
+const UPPER = 0.995;
+
+/**
+ * Whether the last `window` actuals all fell outside the central 99 % interval of the newest
+ * forecast that covers them, on one side: a level shift, as the engine judges one. The yardstick
+ * is this forecaster's own past errors.
+ */
+function shiftedSince(pending: readonly { origin: number; point: Float64Array }[], values: Float64Array, upTo: number, window: number, pools: CalibrationPools): boolean {
+  let made: { origin: number; point: Float64Array } | undefined;
+  for (let i = pending.length - 1; i >= 0 && !made; i--) if (pending[i]!.origin <= upTo - window) made = pending[i];
+  if (!made) return false;
+  let side = 0;
+  for (let t = upTo - window; t < upTo; t++) {
+    const h = t - made.origin;
+    const pool = pools.pools[h];
+    const e = values[t]! - made.point[h]!;
+    if (!pool?.length || Number.isNaN(e)) return false;
+    const s = e > conformalQuantile(pool, UPPER) ? 1 : e < conformalQuantile(pool, LOWER) ? -1 : 0;
+    if (s === 0 || (side && s !== side)) return false;
+    side = s;
+  }
+  return true;
+}
 
 export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineForecaster {
   // Fail at creation, not at the first selection deep inside a replay.
@@ -41,13 +66,24 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
   const reselectEvery = 7 * spacing;
   const cache = new FitCache();
   let forecaster: Forecaster | undefined;
+  /** The same forecaster re-anchoring on the last steps even where it would repeat a season. */
+  let following: Forecaster | undefined;
+  const window = anchorWindow(opts.horizon);
   let model = '';
   let periods: number[] = [];
   let selectedAt = -Infinity;
   let rows: Float64Array[] = [];
+  /** Origin of each row (the engine's calibration rows count as older than any online one). */
+  let rowOrigins: number[] = [];
+  /** Pools of the rows completed before the span a level shift is judged on: rows that saw a
+   * burst would vouch for it. Kept as they were while a shift lasts, for the same reason. */
+  let yardstick: CalibrationPools | undefined;
+  let inShift = false;
   let pools: CalibrationPools | undefined;
   let newRows = 0;
   const pending: { origin: number; point: Float64Array }[] = [];
+  /** The forecasts the level-shift rule judges: the unfollowed ones of the same origins. */
+  const judged: { origin: number; point: Float64Array }[] = [];
   let builtOn: Float64Array | undefined;
   let checkedUpTo = 0;
   let nonNegative = true;
@@ -57,9 +93,13 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
     model = result.selected.model;
     periods = result.periods;
     forecaster = result.selectedForecaster.rebind(values);
+    following = forecaster.rebind(values, undefined, true);
     // Oldest first, like the online rows appended later.
     rows = [...result.selectedResiduals].reverse();
+    rowOrigins = rows.map(() => -Infinity);
     pools = buildPools(rows, opts.horizon);
+    yardstick = pools;
+    inShift = false;
     newRows = 0;
     selectedAt = upTo;
     builtOn = values;
@@ -94,6 +134,7 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
       // followed by rebuilding over it (the fit cache keeps the fits).
       if (builtOn !== values) {
         forecaster = forecaster!.rebind(values);
+        following = forecaster.rebind(values, undefined, true);
         builtOn = values;
         checkedUpTo = 0;
         nonNegative = true;
@@ -104,12 +145,27 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
         const r = new Float64Array(opts.horizon);
         for (let h = 0; h < opts.horizon; h++) r[h] = values[origin + h]! - point[h]!;
         rows.push(r);
+        rowOrigins.push(origin);
         newRows++;
       }
-      if (rows.length > MAX_ROWS) rows = rows.slice(rows.length - MAX_ROWS);
-      if (!pools || newRows >= REBUILD_EVERY) { pools = buildPools(rows, opts.horizon); newRows = 0; }
-      const point = forecaster!.at(upTo);
+      if (rows.length > MAX_ROWS) {
+        rows = rows.slice(rows.length - MAX_ROWS);
+        rowOrigins = rowOrigins.slice(rowOrigins.length - MAX_ROWS);
+      }
+      if (!pools || newRows >= REBUILD_EVERY) {
+        pools = buildPools(rows, opts.horizon);
+        newRows = 0;
+        if (!inShift) yardstick = buildPools(rows, opts.horizon, rowOrigins.flatMap((o, j) => (o + opts.horizon <= upTo - window ? [j] : [])));
+      }
+      // After a level shift the seasonal models would repeat the old level for a season (the
+      // engine re-anchors them when it flags one; this is the same rule on the replay's own
+      // errors). Judged on the forecaster that does not follow, or following would end the shift.
+      const unfollowed = forecaster!.at(upTo);
+      inShift = shiftedSince(judged, values, upTo, window, yardstick!);
+      const point = inShift ? following!.at(upTo) : unfollowed;
       pending.push({ origin: upTo, point });
+      judged.push({ origin: upTo, point: unfollowed });
+      while (judged.length && judged[0]!.origin + opts.horizon <= upTo) judged.shift();
       for (; checkedUpTo < upTo; checkedUpTo++) if (values[checkedUpTo]! < 0) nonNegative = false;
       return {
         model,

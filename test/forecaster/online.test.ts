@@ -22,4 +22,17 @@ describe('forecaster createOnlineForecaster', () => {
     }
     assert.ok(below / total > 0.9 && below / total < 0.99, `0.95 coverage ${below / total}`);
   });
+
+  it('GIVEN a daily cycle that tripled an hour and a half ago WHEN the replay asks every 3 steps THEN the median follows the new level whatever model was selected', () => {
+    const day = 288;
+    const s = generate({ length: 10 * day, stepMs: 300_000, seasons: { [day]: 40 }, level: 150, noise: 4, seed: 12 });
+    const at = 9 * day + 150;
+    const jumped = Float64Array.from(s.values);
+    for (let i = at - 18; i < at + 6; i++) jumped[i] = 3 * s.values[i]!;
+    const online = createOnlineForecaster({ stepMs: 300_000, horizon: 5, quantiles: [0.5, 0.95], refitEverySteps: 72 });
+    let f = online.observe(jumped, 8 * day);
+    for (let upTo = 8 * day + 3; upTo <= at; upTo += 3) f = online.observe(jumped, upTo);
+    const recent = jumped.slice(at - 6, at).reduce((a, b) => a + b, 0) / 6;
+    assert.ok(f.quantiles['0.5']![0]! > 0.85 * recent, `median ${f.quantiles['0.5']![0]} vs recent level ${recent} (model ${f.model})`);
+  });
 });
