@@ -51,8 +51,9 @@ export interface RecordsStore {
   saveModel(record: Omit<ModelRecord, 'version'>): Promise<ModelRecord>;
   latestModel(workload: string): Promise<ModelRecord | undefined>;
   saveForecast(workload: string, forecast: QuantileForecast, createdAt: string): Promise<void>;
-  /** The newest saved forecast of a workload, to score against the actuals that came since. */
-  latestForecast(workload: string): Promise<(QuantileForecast & { createdAt: string }) | undefined>;
+  /** The forecasts saved for a workload at or after `since` (ISO), oldest first: what its
+   * recorded model forecast since it was recorded, to score against the actuals that came. */
+  forecastsSince(workload: string, since: string): Promise<(QuantileForecast & { createdAt: string })[]>;
   saveDecisions(decisions: Decision[], at: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -99,17 +99,16 @@ export class DuckDbRecordsStore implements RecordsStore {
     }
   }
 
-  async latestForecast(workload: string): Promise<(QuantileForecast & { createdAt: string }) | undefined> {
-    return (await this.forecasts(workload, 1))[0];
+  async forecastsSince(workload: string, since: string): Promise<(QuantileForecast & { createdAt: string })[]> {
+    return this.forecasts(workload, since);
   }
 
-  /** The forecasts saved for a workload, oldest first (or the newest `limit`, newest first). */
-  async forecasts(workload: string, limit?: number): Promise<(QuantileForecast & { createdAt: string })[]> {
-    const order = limit === undefined ? 'created_at, origin' : 'created_at DESC, origin DESC';
+  /** The forecasts saved for a workload at or after `since` (ISO; default all), oldest first. */
+  async forecasts(workload: string, since = ''): Promise<(QuantileForecast & { createdAt: string })[]> {
     const reader = await this.connection.runAndReadAll(
       `SELECT created_at, model, origin, origin_time, step_ms, horizon, CAST(quantiles AS VARCHAR) AS q, CAST(params AS VARCHAR) AS p
-       FROM forecasts WHERE workload = $1 ORDER BY ${order}${limit === undefined ? '' : ' LIMIT $2'}`,
-      limit === undefined ? [workload] : [workload, limit],
+       FROM forecasts WHERE workload = $1 AND created_at >= $2 ORDER BY created_at, origin`,
+      [workload, since],
     ).catch((err: unknown) => {
       throw storeError(this.file, `reading the forecasts of "${workload}"`, err);
     });

@@ -1,8 +1,9 @@
 /**
  * The model registry in a tick: reuse the workload's recorded model while it is fresh and
  * accurate, and re-run selection (recording a new version) when a retrain trigger fires:
- * no model yet, age, accuracy on the actuals that arrived since the last forecast, or a
- * changepoint in the demand that arrived after the selection that recorded the model.
+ * no model yet, age, accuracy on the actuals that arrived since the model was recorded (once
+ * they span a horizon), or a changepoint in the demand that arrived after the selection that
+ * recorded the model.
  *
  * Models are kept per signal: `workload` below is the signal's key (forecast-workload.ts
  * signalKey), the bare workload name for its first signal.
@@ -26,25 +27,41 @@ export interface ModelChoice {
   model?: string;
   record?: ModelRecord;
   decision: RetrainDecision;
-  recentPinball?: number;
+  /** The recorded model's out-of-sample accuracy so far (undefined before any actual came). */
+  recent?: RecentAccuracy;
 }
 
-/** Mean pinball loss of a past forecast over the actuals now known (undefined if none yet). */
-export function recentPinball(past: QuantileForecast, series: Series): number | undefined {
+export interface RecentAccuracy {
+  /** Mean pinball loss over every (forecast, step, level) whose actual is now known. */
+  pinball: number;
+  /** Distinct steps of actuals those forecasts were scored on. */
+  steps: number;
+  /** The longest horizon among them, in steps. */
+  horizon: number;
+}
+
+/** Mean pinball loss of past forecasts over the actuals now known (undefined if none yet). */
+export function recentAccuracy(pasts: QuantileForecast[], series: Series): RecentAccuracy | undefined {
   let sum = 0;
   let n = 0;
-  const first = Math.round((Date.parse(past.originTime) - series.startMs) / series.stepMs);
-  for (const [level, values] of Object.entries(past.quantiles)) {
-    const q = Number(level);
-    values.forEach((predicted, h) => {
-      const actual = series.values[first + h];
-      if (first + h >= 0 && first + h < series.values.length && Number.isFinite(actual) && Number.isFinite(predicted)) {
-        sum += pinball(actual, predicted, q);
-        n++;
-      }
-    });
+  let horizon = 0;
+  const steps = new Set<number>();
+  for (const past of pasts) {
+    horizon = Math.max(horizon, past.horizon);
+    const first = Math.round((Date.parse(past.originTime) - series.startMs) / series.stepMs);
+    for (const [level, values] of Object.entries(past.quantiles)) {
+      const q = Number(level);
+      values.forEach((predicted, h) => {
+        const actual = series.values[first + h];
+        if (first + h >= 0 && first + h < series.values.length && Number.isFinite(actual) && Number.isFinite(predicted)) {
+          sum += pinball(actual, predicted, q);
+          n++;
+          steps.add(first + h);
+        }
+      });
+    }
   }
-  return n ? sum / n : undefined;
+  return n ? { pinball: sum / n, steps: steps.size, horizon } : undefined;
 }
 
 /**
@@ -65,12 +82,16 @@ export function unseenFrom(record: ModelRecord, series: Series): number {
 
 export async function chooseModel(records: RecordsStore, workload: string, series: Series, now: Date, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<ModelChoice> {
   const record = await records.latestModel(workload);
-  const past = record ? await records.latestForecast(workload) : undefined;
-  const recent = past && past.model === record?.kind ? recentPinball(past, series) : undefined;
+  const pasts = record ? (await records.forecastsSince(workload, record.createdAt)).filter((f) => f.model === record.kind) : [];
+  const recent = recentAccuracy(pasts, series);
+  // The backtest's score is a mean over every lead of the horizon; judged on fewer steps (the
+  // first few actuals after each tick), one noisy tick or a new regime that every model misses
+  // alike retrained on every tick, each retrain picking the same kind again.
+  const judged = recent && recent.steps >= recent.horizon ? recent.pinball : undefined;
   const since = record ? unseenFrom(record, series) : series.values.length;
   const changepoint = record !== undefined && since < series.values.length && detectChangepoint(series.values, since);
-  const decision = shouldRetrain({ record, now, recentScore: recent, changepointDetected: changepoint, ...policy });
-  return { model: decision.retrain ? undefined : record?.kind, record, decision, recentPinball: recent };
+  const decision = shouldRetrain({ record, now, recentScore: judged, changepointDetected: changepoint, ...policy });
+  return { model: decision.retrain ? undefined : record?.kind, record, decision, recent };
 }
 
 /** After a forecast made by selection: the new version of the workload's model. */

@@ -148,9 +148,8 @@ export class MemoryRecords implements RecordsStore {
     if (this.failWith) throw this.failWith;
     this.forecasts.push({ workload, forecast, createdAt });
   }
-  async latestForecast(workload: string): Promise<(QuantileForecast & { createdAt: string }) | undefined> {
-    const f = this.forecasts.filter((x) => x.workload === workload).at(-1);
-    return f && { ...f.forecast, createdAt: f.createdAt };
+  async forecastsSince(workload: string, since: string): Promise<(QuantileForecast & { createdAt: string })[]> {
+    return this.forecasts.filter((x) => x.workload === workload && x.createdAt >= since).map((f) => ({ ...f.forecast, createdAt: f.createdAt }));
   }
   async saveDecisions(decisions: Decision[], at: string): Promise<void> {
     if (this.failWith) throw this.failWith;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbRecordsStore } from '../../automation/adapters/records-duckdb';
-import { chooseModel, recentPinball, recordModel } from '../../automation/modes/model-registry';
+import { chooseModel, recentAccuracy, recordModel } from '../../automation/modes/model-registry';
 import { resolvePlanClock } from '../../automation/modes/clock';
 import type { ShadowscaleConfig, WorkloadConfig } from '../../automation/config-types';
 import type { HistorySource } from '../../automation/ports';
@@ -84,8 +84,35 @@ describe('model registry in a tick', () => {
     await store.saveForecast('web', forecastFrom(history, 'mstl', 10_000), now.toISOString());
     const grown = daily(3.02);
     const choice = await chooseModel(store, 'web', grown, new Date(now.getTime() + 10 * 60_000));
-    assert.ok((choice.recentPinball ?? 0) > 100, `recent pinball ${choice.recentPinball}`);
+    assert.ok((choice.recent?.pinball ?? 0) > 100, `recent pinball ${choice.recent?.pinball}`);
     assert.equal(choice.decision.reason, 'accuracy');
+  });
+
+  it('GIVEN the model missed the few actuals since the last tick, fewer than its horizon WHEN choosing THEN it is kept (a horizon of evidence is needed); once a horizon of actuals is in, accuracy retrains', async () => {
+    const history = daily(3);
+    const now = new Date(START + history.values.length * STEP);
+    await recordModel(store, 'web', history, forecastFrom(history, 'mstl', 100), now);
+    const wide = { ...forecastFrom(history, 'mstl', 10_000), horizon: 12, quantiles: { '0.5': new Array<number>(12).fill(10_000) } };
+    await store.saveForecast('web', wide, now.toISOString());
+    const early = await chooseModel(store, 'web', daily(3 + 4 / 288), new Date(now.getTime() + 20 * 60_000));
+    assert.equal(early.recent?.steps, 4);
+    assert.equal(early.decision.reason, 'fresh', early.decision.message);
+    const late = await chooseModel(store, 'web', daily(3 + 12 / 288), new Date(now.getTime() + 60 * 60_000));
+    assert.equal(late.recent?.steps, 12);
+    assert.equal(late.decision.reason, 'accuracy');
+  });
+
+  it('GIVEN forecasts of the previous model and of another kind WHEN choosing THEN only the recorded model\'s own forecasts since it was recorded are scored', async () => {
+    const history = daily(3);
+    const now = new Date(START + history.values.length * STEP);
+    const before = new Date(now.getTime() - 60_000).toISOString();
+    // The previous version's bad forecast, and one of another kind (a per-signal key reused): neither counts.
+    await store.saveForecast('web', forecastFrom(history, 'mstl', 10_000), before);
+    await recordModel(store, 'web', history, forecastFrom(history, 'mstl', 100), now);
+    await store.saveForecast('web', forecastFrom(history, 'ets', 10_000), now.toISOString());
+    const choice = await chooseModel(store, 'web', daily(3.02), new Date(now.getTime() + 10 * 60_000));
+    assert.equal(choice.recent, undefined);
+    assert.equal(choice.decision.reason, 'fresh');
   });
 
   describe('changepoint trigger', () => {
@@ -145,9 +172,14 @@ describe('model registry in a tick', () => {
   it('GIVEN a past forecast WHEN scoring it THEN only actuals after its origin count', () => {
     const series = daily(1);
     const past: QuantileForecast = { model: 'm', stepMs: STEP, origin: 10, originTime: new Date(START + 10 * STEP).toISOString(), horizon: 2, quantiles: { '0.5': [series.values[10], series.values[11]] } };
-    assert.equal(recentPinball(past, series), 0);
+    assert.deepEqual(recentAccuracy([past], series), { pinball: 0, steps: 2, horizon: 2 });
     const future: QuantileForecast = { ...past, originTime: new Date(START + series.values.length * STEP).toISOString() };
-    assert.equal(recentPinball(future, series), undefined);
+    assert.equal(recentAccuracy([future], series), undefined);
+    // Overlapping forecasts score the same step twice; it counts once as evidence.
+    const next: QuantileForecast = { ...past, origin: 11, originTime: new Date(START + 11 * STEP).toISOString(), quantiles: { '0.5': [series.values[11]! + 2, series.values[12]! + 2] } };
+    const both = recentAccuracy([past, next], series)!;
+    assert.equal(both.steps, 3);
+    assert.ok(Math.abs(both.pinball - 0.5) < 1e-9, `mean of 0, 0, 1, 1: ${both.pinball}`);
   });
 });
 
