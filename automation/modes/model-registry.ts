@@ -80,6 +80,14 @@ export function unseenFrom(record: ModelRecord, series: Series): number {
   return Math.max(0, Math.round((Date.parse(end) - series.startMs) / series.stepMs));
 }
 
+/** The longest season the recorded model uses, in steps (undefined without one). */
+function longestPeriod(record: ModelRecord): number | undefined {
+  const periods = record.params['periods'];
+  if (!Array.isArray(periods)) return undefined;
+  const steps = periods.filter((p): p is number => typeof p === 'number' && Number.isInteger(p) && p > 1);
+  return steps.length ? Math.max(...steps) : undefined;
+}
+
 export async function chooseModel(records: RecordsStore, workload: string, series: Series, now: Date, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<ModelChoice> {
   const record = await records.latestModel(workload);
   const pasts = record ? (await records.forecastsSince(workload, record.createdAt)).filter((f) => f.model === record.kind) : [];
@@ -89,7 +97,7 @@ export async function chooseModel(records: RecordsStore, workload: string, serie
   // alike retrained on every tick, each retrain picking the same kind again.
   const judged = recent && recent.steps >= recent.horizon ? recent.pinball : undefined;
   const since = record ? unseenFrom(record, series) : series.values.length;
-  const changepoint = record !== undefined && since < series.values.length && detectChangepoint(series.values, since);
+  const changepoint = record !== undefined && since < series.values.length && detectChangepoint(series.values, since, { period: longestPeriod(record) });
   const decision = shouldRetrain({ record, now, recentScore: judged, changepointDetected: changepoint, ...policy });
   return { model: decision.retrain ? undefined : record?.kind, record, decision, recent };
 }

@@ -28,4 +28,21 @@ describe('forecaster shouldRetrain', () => {
     for (let i = 340; i < 400; i++) s.values[i]! += 15;
     assert.equal(detectChangepoint(s.values, 300), true);
   });
+  it('GIVEN a clean daily cycle checked hourly for a day WHEN detecting changepoints at its season THEN none fires (on the raw values one fired every few hours); a level shift still does', () => {
+    const day = 288;
+    const s = generate({ length: 10 * day, stepMs: 300_000, seasons: { [day]: 50 }, level: 100, noise: 5, seed: 3 });
+    const ticks = (values: Float64Array, period?: number) => {
+      let fired = 0;
+      let since = 7 * day;
+      for (let end = since + 12; end <= 8 * day; end += 12) {
+        if (detectChangepoint(values.subarray(0, end), since, { period })) { fired++; since = end; }
+      }
+      return fired;
+    };
+    assert.equal(ticks(s.values, day), 0);
+    assert.ok(ticks(s.values) >= 4, 'the raw cycle looks like a run of mean changes to the detector');
+    const shifted = Float64Array.from(s.values);
+    for (let i = 7 * day + 144; i < shifted.length; i++) shifted[i]! += 40;
+    assert.equal(ticks(shifted, day), 1);
+  });
 });
