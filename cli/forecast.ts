@@ -72,6 +72,9 @@ export async function runForecast(flags: ForecastFlags, out: NodeJS.WritableStre
     out.write(`model ${result.model}, step ${formatDuration(series.stepMs)}, origin row ${result.origin} (${result.originTime})\n`);
     out.write(`${quantileTable(times, result.quantiles)}\n`);
   }
+  if (result.staleSteps) {
+    err.write(`forecast: the ${result.staleSteps} step(s) before the origin are gaps (last value at ${timeAt(series, result.origin - result.staleSteps - 1)}): forecast from that value ${result.staleSteps + 1} to ${result.staleSteps + horizon} steps ahead, intervals calibrated at those leads\n`);
+  }
   const outliers = result.anomalies.filter((a) => !a.levelShift);
   const shift = result.anomalies.filter((a) => a.levelShift);
   const rows = (xs: typeof outliers) => `${xs.slice(0, 5).map((a) => `row ${a.index} (${a.time}) = ${a.value}`).join(', ')}${xs.length > 5 ? ', ...' : ''}`;

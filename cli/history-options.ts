@@ -3,9 +3,10 @@
  * --history FILE --value-column COL [--time-column COL | --step DUR] [--resample DUR]
  */
 import type { Command } from 'commander';
-import { parseDuration } from '../automation/duration';
+import { formatDuration, parseDuration } from '../automation/duration';
 import { inputError } from '../automation/errors';
 import { readHistoryFile } from '../forecaster/sources/files';
+import type { GridReport } from '../forecaster/series';
 
 export interface HistoryFlags {
   history?: string;
@@ -43,5 +44,17 @@ export async function readHistoryFromFlags(flags: HistoryFlags, minPoints?: numb
   if (dropped.count) {
     err.write(`history: ${flags.history}, column "${flags.valueColumn}": ${dropped.count} negative or NaN value(s) dropped and treated as gaps (rows ${dropped.firstRows.join(', ')}${dropped.count > dropped.firstRows.length ? ', ...' : ''})\n`);
   }
+  const grid = gridNotes(read.report);
+  if (grid) err.write(`history: ${flags.history}: ${read.report.points} points on a ${formatDuration(read.report.stepMs)} grid from ${read.report.startIso} to ${read.report.endIso}; ${grid}\n`);
   return read;
+}
+
+/** What putting the rows on the grid did that a user should know (empty when nothing). */
+export function gridNotes(r: GridReport): string {
+  const notes: string[] = [];
+  if (r.gaps.count) notes.push(`${r.gaps.count} gap(s), ${r.gaps.missingSteps} missing step(s), the longest ${r.gaps.longestSteps}: marked as gaps, not filled`);
+  if (r.duplicatesAveraged) notes.push(`${r.duplicatesAveraged} row(s) sharing a step with another were averaged`);
+  if (r.outOfOrderRows) notes.push(`${r.outOfOrderRows} row(s) out of order were sorted`);
+  if (r.snappedRows) notes.push(`${r.snappedRows} row(s) off the grid were snapped to the nearest step`);
+  return notes.join('; ');
 }

@@ -2,7 +2,7 @@
  * The `shadowscale` command line. Each command lives in its own module; this file only wires
  * them and turns errors into one clear line and an exit code (2: bad input or config, 1: other).
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ShadowscaleError, describeError } from '../automation/errors';
 import { backtestCommand } from './backtest';
 import { demoCommand } from './demo';
@@ -21,6 +21,11 @@ export function buildProgram(): Command {
   for (const command of [demoCommand(), forecastCommand(), backtestCommand(), replayCommand(), runCommand(), jobCommand(), previewCommand(), validateCommand()]) {
     program.addCommand(command);
   }
+  // A bad flag is bad input like any other: exit 2 and the same `shadowscale:` line, not
+  // commander's own exit 1 and "error:" prefix.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({ outputError: (text, write) => write(`shadowscale: ${text.replace(/^error: /, '')}`) });
+  }
   return program;
 }
 
@@ -29,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    // Commander has already written its line (and help where it helps); 0 for --help/--version.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     // Several config problems come one per line: each gets the prefix, so each reads alone.
     process.stderr.write(describeError(err).split('\n').map((line) => `shadowscale: ${line}\n`).join(''));
     if (process.env.SHADOWSCALE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

@@ -68,6 +68,9 @@ export interface EngineResult {
   candidates: CandidateResult[];
   periods: number[];
   anomalies: Anomaly[];
+  /** Steps before the origin with no value (the history stopped): the forecast is made from the
+   * last value, `staleSteps + horizon` steps ahead, and its first `staleSteps` are dropped. */
+  staleSteps: number;
 }
 
 /** Memoised fits, shared by every origin of one backtest (keys say which data they saw). */
@@ -255,16 +258,28 @@ function meanResiduals(rows: ResidualMatrix[]): ResidualMatrix {
  * hours' errors alone. Not the longest season: reaching back weeks would calibrate on a regime
  * the series may have left, and costs a refit per day reached.
  */
-export function calibrationOrigins(K: number, horizon: number, minTrain: number, periods: number[] = []): number[] {
-  const base = periods[0] ?? 0;
-  const stride = Math.max(1, Math.round(horizon / 12), Math.ceil(base / CALIBRATION_ORIGINS));
+export function calibrationStride(horizon: number, periods: number[] = []): number {
+  return Math.max(1, Math.round(horizon / 12), Math.ceil((periods[0] ?? 0) / CALIBRATION_ORIGINS));
+}
+
+/**
+ * `values`: origins whose horizon holds no actual (inside a gap) are passed over and older ones
+ * taken instead; they would add nothing, and a recent gap longer than the calibration span left
+ * no error at all to calibrate on (quantiles collapsed onto the point).
+ */
+export function calibrationOrigins(K: number, horizon: number, minTrain: number, periods: number[] = [], values?: Float64Array): number[] {
+  const stride = calibrationStride(horizon, periods);
   const origins: number[] = [];
-  for (let j = 0; j < CALIBRATION_ORIGINS; j++) {
-    const o = K - horizon - j * stride;
-    if (o < minTrain) break;
+  for (let o = K - horizon; o >= minTrain && origins.length < CALIBRATION_ORIGINS; o -= stride) {
+    if (values && !hasActual(values, o, horizon)) continue;
     origins.push(o);
   }
   return origins;
+}
+
+function hasActual(values: Float64Array, from: number, length: number): boolean {
+  for (let i = from; i < from + length; i++) if (!Number.isNaN(values[i]!)) return true;
+  return false;
 }
 
 function residualsAt(f: Forecaster, values: Float64Array, origins: number[], horizon: number): ResidualMatrix {
@@ -278,10 +293,35 @@ function residualsAt(f: Forecaster, values: Float64Array, origins: number[], hor
 
 /**
  * Forecasts `horizon` steps from grid index K using values[0..K) only.
+ *
+ * When the steps just before K are gaps (the metric stopped reporting), the forecast is made
+ * from the last value, that many steps further ahead: calibrated on errors at those longer
+ * leads, its intervals widen with the gap. (Made at K, every calibration row of a recent gap has
+ * no actual, and the quantiles collapsed onto the point.)
  */
 export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOptions, cache = new FitCache()): EngineResult {
-  const { horizon } = opts;
   if (!(K > 0 && K <= values.length)) throw inputError('input.origin', { field: '--at' }, `expected an origin between 1 and ${values.length}, got ${K}`);
+  let last = K;
+  while (last > 0 && Number.isNaN(values[last - 1]!)) last--;
+  const stale = K - last;
+  if (!stale) return forecastFromLastValue(values, K, opts, cache);
+  if (!last) throw inputError('input.empty', { file: opts.source, field: opts.source ? undefined : 'history' }, `expected values before the origin ${K}, got only gaps`);
+  let result: EngineResult;
+  try {
+    result = forecastFromLastValue(values, last, { ...opts, horizon: opts.horizon + stale }, cache);
+  } catch (err) {
+    if (err instanceof ShadowscaleError && err.code === 'input.history-too-short') {
+      throw new ShadowscaleError(err.kind, err.code, `${err.message} (the ${stale} step(s) before the origin ${K} are gaps: the forecast starts from the last value, at ${last})`, err.details, { cause: err });
+    }
+    throw err;
+  }
+  const cut = (q: Record<string, number[]>) => Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v.slice(stale)]));
+  const shorten = (c: CandidateResult): CandidateResult => ({ ...c, point: c.point.slice(stale), quantiles: cut(c.quantiles) });
+  return { ...result, selected: shorten(result.selected), candidates: result.candidates.map(shorten), staleSteps: stale };
+}
+
+function forecastFromLastValue(values: Float64Array, K: number, opts: EngineOptions, cache: FitCache): EngineResult {
+  const { horizon } = opts;
   const train = values.subarray(0, K);
   // A season is modelled only when two cycles of it fit before the calibration origins;
   // a longer one found in a long history would leave no origin to calibrate on.
@@ -300,7 +340,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   for (const name of names) {
     if (!MODEL_FACTORIES[name]) throw inputError('input.model', { field: 'model' }, `expected one of ${MODEL_KINDS.join(', ')}, got "${name}"`);
   }
-  const origins = calibrationOrigins(K, horizon, minTrain, periods);
+  const origins = calibrationOrigins(K, horizon, minTrain, periods, values);
   const nonNegative = isNonNegative(values, K);
   const scoreLevels = [...new Set([...opts.quantiles, 0.5])];
 
@@ -328,7 +368,7 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
     evaluated.push({ f: ensembleForecaster(members.map((m) => m.f), horizon), residuals, score: meanScore(scores), scores });
   }
   // Origins whose horizons overlap make one batch of the significance test.
-  const stride = origins.length > 1 ? origins[0]! - origins[1]! : 1;
+  const stride = calibrationStride(horizon, periods);
   const ensemble = evaluated.find((e) => e.f.name === ENSEMBLE_MODEL);
   const best = forcedEnsemble && ensemble ? ensemble : preferEnsemble(evaluated, Math.ceil(horizon / stride));
 
@@ -357,5 +397,5 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   if (!Number.isFinite(selected.point[0]!)) {
     throw new ShadowscaleError('internal', 'forecast.not-finite', `model ${selected.model} produced a non-finite forecast at origin ${K}`);
   }
-  return { selected, selectedForecaster: best.f, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies };
+  return { selected, selectedForecaster: best.f, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies, staleSteps: 0 };
 }

@@ -28,6 +28,8 @@ export interface ForecastResult extends QuantileForecast {
   anomalies: { index: number; time: string; value: number; levelShift: boolean }[];
   /** Grid index where the data the model was fitted on ends (exclusive). */
   trainEnd: number;
+  /** Steps before the origin with no value: the forecast was made from the last value. */
+  staleSteps: number;
 }
 
 export function validateForecastOptions(opts: ForecastOptions & { at?: number }, length: number): void {
@@ -79,6 +81,7 @@ export async function forecast(series: Series, opts: ForecastOptions & { at?: nu
     selection: Object.fromEntries(result.candidates.map((c) => [c.model, { score: c.selectionScore, calibrationOrigins: c.calibrationOrigins }])),
     anomalies: result.anomalies.map((a) => ({ index: a.index, time: timeAt(series, a.index), value: a.value, levelShift: a.levelShift })),
     trainEnd: result.selected.trainEnd,
+    staleSteps: result.staleSteps,
   };
   if (opts.events?.length) applyEvents(out, series.startMs, opts.events);
   return out;

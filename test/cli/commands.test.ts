@@ -102,6 +102,37 @@ describe('command lines', function () {
     assert.equal(bad.code, 2);
   });
 
+  it('GIVEN a missing or unknown flag WHEN a command runs THEN it exits 2 with a shadowscale: line naming the flag (commander exited 1); --help still exits 0', async () => {
+    const missing = await run(['forecast', '--history', join(dir, 'daily.csv'), '--horizon', '3'], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^shadowscale: required option '--value-column <col>' not specified/);
+    const unknown = await run(['forecast', '--history', join(dir, 'daily.csv'), '--value-column', 'value', '--horizon', '3', '--bogus', '1'], dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^shadowscale: unknown option '--bogus'/);
+    const help = await run(['forecast', '--help'], dir);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: shadowscale forecast/);
+  });
+
+  it('GIVEN a history that stopped before the origin WHEN forecasting THEN stderr reports the gap and how stale the origin is, and the quantiles are spread', async () => {
+    const file = join(dir, 'stopped.csv');
+    const lines = ['timestamp,value'];
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    for (let i = 0; i < 6 * 288; i++) {
+      // Noise of an irrational frequency: errors of a seasonal model take many values.
+      const v = 200 + 120 * Math.sin((2 * Math.PI * i) / 288) + 10 * Math.sin(1.7 * i);
+      // The last 24 rows keep their times but lose their values: the metric stopped reporting.
+      lines.push(`${new Date(start + i * 300_000).toISOString()},${i >= 6 * 288 - 24 ? '' : v.toFixed(2)}`);
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await run(['forecast', '--history', file, '--value-column', 'value', '--time-column', 'timestamp', '--horizon', '3', '--format', 'json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /stopped\.csv: 1728 points on a 5m grid from .*; 1 gap\(s\), 24 missing step\(s\), the longest 24: marked as gaps, not filled/);
+    assert.match(r.stderr, /the 24 step\(s\) before the origin are gaps \(last value at [0-9T:.-]+Z\): forecast from that value 25 to 27 steps ahead/);
+    const out = JSON.parse(r.stdout) as { quantiles: Record<string, number[]> };
+    assert.ok(out.quantiles['0.99']!.every((v, h) => v > out.quantiles['0.5']![h]!), r.stdout);
+  });
+
   it('GIVEN a configuration with several problems WHEN `shadowscale validate` runs THEN it exits 2 with one line per problem, each FILE:LINE: path: expected', async () => {
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, [

@@ -60,6 +60,34 @@ describe('forecaster forecast/backtest', () => {
     assert.deepEqual(clean.anomalies, []);
   });
 
+  it('GIVEN the metric stopped reporting two days before the origin WHEN forecasting THEN it is the forecast from the last value, further ahead, with intervals (they collapsed onto the point)', async () => {
+    const s = series();
+    const stopped = { ...s, values: Float64Array.from(s.values) };
+    stopped.values.fill(NaN, s.values.length - 48);
+    const f = await forecast(stopped, { horizon: 6, quantiles: [0.5, 0.99] });
+    assert.equal(f.staleSteps, 48);
+    assert.equal(f.origin, s.values.length);
+    const fromLast = await forecast(stopped, { horizon: 54, quantiles: [0.5, 0.99], at: s.values.length - 48 });
+    assert.equal(fromLast.staleSteps, 0);
+    assert.deepEqual(f.quantiles['0.99'], fromLast.quantiles['0.99']!.slice(48));
+    assert.ok(f.quantiles['0.99']!.every((v, h) => v > f.quantiles['0.5']![h]! + 1), 'the 0.99 quantile stands above the median');
+  });
+
+  it('GIVEN a gap longer than the calibration span that ends one value before the origin WHEN forecasting THEN calibration reaches past the gap (no point mass)', async () => {
+    const s = series();
+    const gapped = { ...s, values: Float64Array.from(s.values) };
+    gapped.values.fill(NaN, s.values.length - 300, s.values.length - 1);
+    const f = await forecast(gapped, { horizon: 6, quantiles: [0.5, 0.99] });
+    assert.equal(f.staleSteps, 0);
+    assert.ok(f.quantiles['0.99']!.every((v, h) => v > f.quantiles['0.5']![h]! + 1), `0.99 ${f.quantiles['0.99']} vs 0.5 ${f.quantiles['0.5']}`);
+  });
+
+  it('GIVEN only gaps before the origin WHEN forecasting THEN an input error says so', async () => {
+    const s = series();
+    const empty = { ...s, values: Float64Array.from(s.values).fill(NaN, 0, 100) };
+    await assert.rejects(forecast(empty, { horizon: 6, quantiles: [0.5], at: 100 }), /expected values before the origin 100, got only gaps/);
+  });
+
   it('GIVEN a bad horizon, origin or level WHEN forecasting THEN an input error names the flag', async () => {
     const s = series();
     await assert.rejects(forecast(s, { horizon: 0, quantiles: [0.5] }), (e: Error & { kind?: string }) => e.kind === 'input' && /--horizon/.test(e.message));
