@@ -146,7 +146,7 @@ export function toGrid(points: readonly RawPoint[], opts: ToGridOptions): { seri
   const stepInferred = opts.stepMs === undefined;
   const stepMs = opts.stepMs ?? inferStepMs(distinct);
   if (stepMs === undefined) {
-    throw inputError('step-unknown', { file: opts.name }, 'all rows share one timestamp, so the step cannot be inferred: give the step (--step)');
+    throw inputError('step-unknown', { file: opts.name }, 'expected rows at two or more distinct times to infer the step from, got one timestamp for every row');
   }
   if (opts.resampleMs !== undefined && (opts.resampleMs % stepMs !== 0 || opts.resampleMs <= 0)) {
     throw inputError('bad-resample', { field: '--resample' }, `expected a whole multiple of the series step ${stepMs} ms, got ${opts.resampleMs} ms`);

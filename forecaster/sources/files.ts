@@ -73,9 +73,26 @@ async function describe(connection: DuckDBConnection, source: string, file: stri
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`, [file]);
     return reader.getRowObjectsJS().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
   } catch (err) {
-    throw inputError('file-unreadable', { file }, `cannot read as ${isParquet(file) ? 'Parquet' : 'CSV with a header line'}: ${(err as Error).message.split('\n')[0]}`);
+    throw inputError('file-unreadable', { file }, `cannot read as ${isParquet(file) ? 'Parquet' : 'CSV with a header line'}: ${duckdbReason(err)}`);
   }
 }
+
+/** DuckDB's reason in one line; for a CSV row with the wrong number of fields, which row. */
+function duckdbReason(err: unknown): string {
+  const message = (err as Error).message;
+  const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
+  if (line && fields) return `line ${line} of the file has ${fields[2]} fields, the header has ${fields[1]}`;
+  return message.split('\n')[0]!;
+}
+
+/** A SQL string literal (for names read from a file's header, never for values). */
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Delimiters a header line may use, for when DuckDB's sniffer settles on none. */
+const DELIMITERS = [',', ';', '\t', '|'];
 
 /** Reads one value column (and optionally one time column) of a CSV or Parquet file onto a regular grid. */
 export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ series: Series; report: GridReport }> {
@@ -86,8 +103,11 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
     const code = (err as NodeJS.ErrnoException).code;
     throw inputError('file-missing', { file }, code === 'ENOENT' ? 'file not found' : `file not readable (${code})`);
   }
+  const info = await stat(file);
+  // DuckDB reads a folder (or a glob) as every file in it, one after the other.
+  if (!info.isFile()) throw inputError('file-not-a-file', { file }, `expected a CSV or Parquet file, got ${info.isDirectory() ? 'a directory' : 'something else'}`);
   // DuckDB would read a 0-byte CSV as one unnamed column, and the error would be about the column.
-  if ((await stat(file)).size === 0) throw inputError('empty-file', { file }, 'the file is empty: expected a header line and data rows');
+  if (info.size === 0) throw inputError('empty-file', { file }, 'the file is empty: expected a header line and data rows');
   if (opts.timeColumn === undefined && opts.stepMs === undefined) {
     throw inputError('no-clock', { file }, 'neither a time column nor a step was given: name the time column (--time-column) or give the row step (--step) for a file without one');
   }
@@ -98,8 +118,28 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
     await connection.run(`SET TimeZone = 'UTC'`);
     // CSV is read as text so one bad cell is reported by row instead of failing the whole read
     // (DuckDB's sniffer types a column from a sample, then errors on a later row).
-    const source = isParquet(file) ? 'read_parquet($1)' : 'read_csv($1, all_varchar = true, header = true)';
-    const columns = await describe(connection, source, file);
+    let source = isParquet(file) ? 'read_parquet($1)' : 'read_csv($1, all_varchar = true, header = true)';
+    let columns: { name: string; type: string }[];
+    try {
+      columns = await describe(connection, source, file);
+    } catch (err) {
+      // A row with the wrong number of fields among the sniffer's sample fails the sniff itself;
+      // sniffed on the first rows only (every column is text anyway), the strict read that
+      // follows names that row.
+      if (isParquet(file) || !/Error when sniffing file/.test((err as Error).message)) throw err;
+      source = 'read_csv($1, all_varchar = true, header = true, sample_size = 1)';
+      columns = await describe(connection, source, file);
+    }
+    // One row with more fields than the header makes the sniffer give up splitting and read each
+    // line as one column named after the whole header; told the delimiter, DuckDB names the row.
+    const delimiter = columns.length === 1 && !isParquet(file) ? DELIMITERS.find((d) => columns[0]!.name.includes(d)) : undefined;
+    if (delimiter) {
+      // Without sniffing: the header's own fields, every one text, so that the rows are parsed
+      // strictly and the first one that does not fit is named.
+      const header = columns[0]!.name.split(delimiter).map((n) => sqlString(n.replace(/^"(.*)"$/, '$1')));
+      source = `read_csv($1, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', columns = {${header.map((n) => `${n}: 'VARCHAR'`).join(', ')}})`;
+      columns = await describe(connection, source, file);
+    }
     const names = columns.map((c) => c.name);
 
     const valueName = findColumn(names, opts.valueColumn);
@@ -119,6 +159,7 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
       if (timeName === undefined) {
         throw inputError('time-column-missing', { file, column: opts.timeColumn }, `no such time column; the columns are ${listColumns(names)}`);
       }
+      if (timeName === valueName) throw inputError('time-column-is-value', { file, column: timeName }, 'expected the time column to be another column than the value column');
       const timeType = columns.find((c) => c.name === timeName)!.type;
       const t = quoteIdent(timeName);
       if (NUMERIC_TYPE.test(timeType)) {
@@ -136,7 +177,7 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
     try {
       reader = await connection.runAndReadAll(`SELECT ${selects.join(', ')} FROM ${source}`, [file]);
     } catch (err) {
-      throw inputError('file-unreadable', { file }, `cannot read: ${(err as Error).message.split('\n')[0]}`);
+      throw inputError('file-unreadable', { file }, `cannot read: ${duckdbReason(err)}`);
     }
     const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
     const vs = cols['v']!;
@@ -186,7 +227,7 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
     if (usable === 0) {
       throw inputError('empty-series', { file, column: valueName }, `all ${rowCount} data rows are empty, negative or NaN: the series is empty`);
     }
-    const name = `${file}#${valueName}`;
+    const name = `${file}, column "${valueName}"`;
     const grid = toGrid(points, { name, stepMs: opts.stepMs, resampleMs: opts.resampleMs });
     if (opts.minPoints !== undefined) {
       const have = grid.series.values.reduce((n, x) => (Number.isNaN(x) ? n : n + 1), 0);

@@ -163,11 +163,24 @@ describe('sources/files: readHistoryFile', () => {
       await rejectsWith(readHistoryFile({ file, timeColumn: 't', valueColumn: 'v' }), 'file-missing', [file, 'not found']);
     });
 
-    it('GIVEN a path that exists but cannot be read as a file THEN the error names it', async () => {
-      // A directory, not a chmod 000 file: tests may run as root, who can read any file.
+    it('GIVEN a directory THEN the error says a file is expected (DuckDB would read every file in it)', async () => {
       const path = join(dir, 'a-directory.csv');
       mkdirSync(path, { recursive: true });
-      await rejectsWith(readHistoryFile({ file: path, timeColumn: 't', valueColumn: 'v' }), 'file-unreadable', [path, 'cannot read']);
+      writeFileSync(join(path, 'inner.csv'), 'timestamp,value\n2024-03-01 00:00:00,1\n');
+      await rejectsWith(readHistoryFile({ file: path, timeColumn: 'timestamp', valueColumn: 'value' }), 'file-not-a-file', [path, 'expected a CSV or Parquet file, got a directory']);
+    });
+
+    it('GIVEN a row with more fields than the header, early or late in the file THEN the error names its line (early, the sniffer read one column and blamed the value column)', async () => {
+      const rows = (bad: number) => Array.from({ length: 3000 }, (_, i) => `${iso(T0 + i * MIN)},${i}${i === bad ? ',extra' : ''}`);
+      const early = write('ragged-early.csv', `timestamp,value\n${rows(299).join('\n')}\n`);
+      await rejectsWith(readHistoryFile({ file: early, timeColumn: 'timestamp', valueColumn: 'value' }), 'file-unreadable', [early, 'line 301 of the file has 3 fields, the header has 2']);
+      const late = write('ragged-late.csv', `timestamp,value\n${rows(2899).join('\n')}\n`);
+      await rejectsWith(readHistoryFile({ file: late, timeColumn: 'timestamp', valueColumn: 'value' }), 'file-unreadable', [late, 'line 2901 of the file has 3 fields, the header has 2']);
+    });
+
+    it('GIVEN the value column named as the time column too THEN the error says so', async () => {
+      const file = write('same.csv', `timestamp,value\n${iso(T0)},1\n${iso(T0 + MIN)},2\n`);
+      await rejectsWith(readHistoryFile({ file, timeColumn: 'value', valueColumn: 'value' }), 'time-column-is-value', [file, 'column "value"', 'another column than the value column']);
     });
 
     it('GIVEN a missing value column THEN the error names it and lists the columns that exist', async () => {
