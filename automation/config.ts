@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
+import { distance as levenshtein } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { MAX_VM_WARMUP_SEC, type HistoryConfig, type ShadowscaleConfig, type SignalConfig, type StackOptionsConfig, type WorkloadConfig } from './config-types';
 import { DURATION_EXPECTED, durationMs } from './duration';
 import { ShadowscaleError, configProblemLine } from './errors';
+import { checkHistoryFiles, type FileHistoryRef } from './history-files-check';
 import { checkPlannerConfig } from './validate';
 
 const duration = { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$' } as const;
@@ -153,7 +155,7 @@ const validateRaw = ajv.compile(configSchema);
 function expectedText(e: ErrorObject): string {
   switch (e.keyword) {
     case 'required': return `missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
-    case 'additionalProperties': return `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'additionalProperties': return unknownFieldText((e.params as { additionalProperty: string }).additionalProperty, knownFields(e.schemaPath));
     case 'enum': return `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern': {
       const pattern = (e.params as { pattern: string }).pattern;
@@ -170,14 +172,36 @@ function expectedText(e: ErrorObject): string {
   }
 }
 
+/** The fields of the object schema an `additionalProperties` error's schemaPath (`#/properties/x/additionalProperties`) sits in. */
+function knownFields(schemaPath: string): string[] {
+  let node: unknown = configSchema;
+  for (const part of schemaPath.split('/').slice(1, -1)) node = (node as Record<string, unknown> | undefined)?.[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')];
+  const properties = (node as { properties?: object } | undefined)?.properties;
+  return properties ? Object.keys(properties) : [];
+}
+
+/**
+ * The message of a key the schema does not know. A typo (case, or up to two edits on a name
+ * at least twice the edits long) names the field meant; anything
+ * else lists the fields that exist there.
+ */
+function unknownFieldText(key: string, known: readonly string[]): string {
+  const scored = known.map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key.toLowerCase(), k.toLowerCase()) }));
+  const best = scored.filter((x) => x.d <= Math.min(2, Math.floor(x.k.length / 2))).sort((a, b) => a.d - b.d)[0];
+  if (best) return `unknown field, did you mean "${best.k}"?`;
+  return known.length ? `unknown field, expected one of ${known.map((k) => `"${k}"`).join(', ')}` : 'unknown field';
+}
+
 type LineOf = (path: string) => number | undefined;
 
 /**
  * The line of a dotted config path (`workloads.0.history`): of its key in a mapping or its item
  * in a sequence, so a block value points at the line that names it. A path the file does not
- * hold (a default broke a rule) takes the line of its nearest ancestor that it does.
+ * hold (a default broke a rule) takes the line of its nearest ancestor that it does, and the top
+ * level that of the document's first node (line 1 for an empty file).
  */
 function lineFinder(doc: Document, lineCounter: LineCounter): LineOf {
+  const topLine = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
   return (path) => {
     const keys = path.split('.').filter(Boolean);
     for (let n = keys.length; n > 0; n--) {
@@ -188,12 +212,23 @@ function lineFinder(doc: Document, lineCounter: LineCounter): LineOf {
       else if (isSeq(parent) && /^\d+$/.test(key)) range = (parent.items[Number(key)] as { range?: readonly number[] | null } | undefined)?.range;
       if (range) return lineCounter.linePos(range[0]).line;
     }
-    return undefined;
+    return topLine;
   };
+}
+
+/** A validated configuration with what `validate` needs to check its files and point at their lines. */
+interface ParsedConfig {
+  config: ShadowscaleConfig;
+  lineOf: LineOf;
+  fileHistories: FileHistoryRef[];
 }
 
 /** Parses and validates config text; `file` is used for messages and relative paths. */
 export function parseConfig(text: string, file: string): ShadowscaleConfig {
+  return parseConfigText(text, file).config;
+}
+
+function parseConfigText(text: string, file: string): ParsedConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -204,12 +239,17 @@ export function parseConfig(text: string, file: string): ShadowscaleConfig {
   const lineOf = lineFinder(doc, lineCounter);
   if (!validateRaw(raw)) {
     const messages = (validateRaw.errors ?? []).slice(0, 8).map((e) => {
-      const path = e.instancePath.split('/').filter(Boolean).join('.');
+      const at = e.instancePath.split('/').filter(Boolean);
+      // An unknown field is named by its own key, so the line is the typo's, not its parent's.
+      if (e.keyword === 'additionalProperties') at.push((e.params as { additionalProperty: string }).additionalProperty);
+      const path = at.join('.');
       return configProblemLine(file, lineOf(path), path, expectedText(e));
     });
     throw new ShadowscaleError('config', 'config.invalid', messages.join('\n'), { file, errors: validateRaw.errors });
   }
-  return normalize(raw as unknown as RawConfig, file, lineOf);
+  const fileHistories: FileHistoryRef[] = [];
+  const config = normalize(raw as unknown as RawConfig, file, lineOf, fileHistories);
+  return { config, lineOf, fileHistories };
 }
 
 /** deployer.stack in the file → the stack program's options (only what is set). */
@@ -228,14 +268,27 @@ function stackOptions(raw: NonNullable<NonNullable<RawConfig['deployer']>['stack
   return out;
 }
 
-export function loadConfig(path: string): ShadowscaleConfig {
-  let text: string;
+function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new ShadowscaleError('config', 'config.unreadable', `${path}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path });
   }
-  return parseConfig(text, path);
+}
+
+export function loadConfig(path: string): ShadowscaleConfig {
+  return parseConfig(readConfigText(path), path);
+}
+
+/**
+ * `loadConfig`, and every file history opened as the run would (its header or schema only), so a
+ * missing file or column is a config error now rather than a failed tick later. BigQuery
+ * histories are not checked: that needs the network and credentials.
+ */
+export async function validateConfigFile(path: string): Promise<ShadowscaleConfig> {
+  const { config, lineOf, fileHistories } = parseConfigText(readConfigText(path), path);
+  await checkHistoryFiles(fileHistories, path, lineOf);
+  return config;
 }
 
 // The raw YAML shape, as the schema above admits it.
@@ -328,7 +381,7 @@ function resolveHistory(h: RawHistory, at: string, base: string, problem: Proble
  * say what it reads differently, since a second signal reading the same data counts one
  * demand twice under two capacities.
  */
-function resolveSignals(w: RawWorkload, i: number, base: string, problem: Problem, ms: DurationMs): Required<SignalConfig>[] {
+function resolveSignals(w: RawWorkload, i: number, base: string, problem: Problem, ms: DurationMs, fileHistories: FileHistoryRef[]): Required<SignalConfig>[] {
   const seen = new Map<string, number>();
   const histories: string[] = [];
   const at = `workloads.${i}`;
@@ -342,7 +395,14 @@ function resolveSignals(w: RawWorkload, i: number, base: string, problem: Proble
     const hat = s.history ? `${sat}.history` : `${at}.history`;
     // Problems of the workload's own history are named once, by the first signal.
     const report: Problem = j > 0 && !s.history ? () => undefined : problem;
-    const history = resolveHistory(mergeHistory(w.history, s.history), hat, base, report, ms);
+    const merged = mergeHistory(w.history, s.history);
+    const history = resolveHistory(merged, hat, base, report, ms);
+    if (history.source === 'file' && merged.file !== undefined && history.file !== undefined) {
+      // Each field is named where it is written: a signal's override, or the workload's history.
+      const where = (field: 'file' | 'valueColumn' | 'timeColumn') => (s.history?.[field] !== undefined ? `${sat}.history.${field}` : `${at}.history.${field}`);
+      const columns = (['valueColumn', 'timeColumn'] as const).flatMap((field) => (merged[field] !== undefined ? [{ name: merged[field], path: where(field) }] : []));
+      fileHistories.push({ file: history.file, written: merged.file, filePath: where('file'), columns });
+    }
     const key = JSON.stringify(history);
     const same = histories.indexOf(key);
     if (j > 0 && s.history && same >= 0) problem(`${sat}.history`, `expected another column or metric than ${at}.signals.${same} ("${w.signals[same].name}") reads`);
@@ -351,7 +411,7 @@ function resolveSignals(w: RawWorkload, i: number, base: string, problem: Proble
   });
 }
 
-function normalize(raw: RawConfig, file: string, lineOf: LineOf): ShadowscaleConfig {
+function normalize(raw: RawConfig, file: string, lineOf: LineOf, fileHistories: FileHistoryRef[]): ShadowscaleConfig {
   const base = dirname(resolve(file));
   const problems: string[] = [];
   const problem = (path: string, expected: string) => problems.push(configProblemLine(file, lineOf(path), path, expected));
@@ -367,7 +427,7 @@ function normalize(raw: RawConfig, file: string, lineOf: LineOf): ShadowscaleCon
     const at = `workloads.${i}`;
     if (names.has(w.name)) problem(`${at}.name`, `expected a unique name, "${w.name}" is used by an earlier workload`);
     names.add(w.name);
-    const signals = resolveSignals(w, i, base, problem, ms);
+    const signals = resolveSignals(w, i, base, problem, ms, fileHistories);
     const ids = new Set<string>();
     w.placements.forEach((p, j) => {
       if (ids.has(p.id)) problem(`${at}.placements.${j}.id`, `expected a unique id, "${p.id}" is used by an earlier placement`);

@@ -42,7 +42,8 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function findColumn(columns: readonly string[], wanted: string): string | undefined {
+/** A column by its exact name, or case-insensitively when that names one column. */
+export function findColumn(columns: readonly string[], wanted: string): string | undefined {
   if (columns.includes(wanted)) return wanted;
   const folded = columns.filter((c) => c.toLowerCase() === wanted.toLowerCase());
   return folded.length === 1 ? folded[0] : undefined;
@@ -94,9 +95,8 @@ function sqlString(text: string): string {
 /** Delimiters a header line may use, for when DuckDB's sniffer settles on none. */
 const DELIMITERS = [',', ';', '\t', '|'];
 
-/** Reads one value column (and optionally one time column) of a CSV or Parquet file onto a regular grid. */
-export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ series: Series; report: GridReport }> {
-  const { file } = opts;
+/** The checks every read starts with: a readable, non-empty file (not a folder DuckDB would glob). */
+async function assertReadableFile(file: string): Promise<void> {
   try {
     await access(file, constants.R_OK);
   } catch (err) {
@@ -108,6 +108,57 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
   if (!info.isFile()) throw inputError('file-not-a-file', { file }, `expected a CSV or Parquet file, got ${info.isDirectory() ? 'a directory' : 'something else'}`);
   // DuckDB would read a 0-byte CSV as one unnamed column, and the error would be about the column.
   if (info.size === 0) throw inputError('empty-file', { file }, 'the file is empty: expected a header line and data rows');
+}
+
+/**
+ * The SQL source a file is read through and its columns. CSV is read as text so one bad cell is
+ * reported by row instead of failing the whole read (DuckDB's sniffer types a column from a
+ * sample, then errors on a later row).
+ */
+async function openColumns(connection: DuckDBConnection, file: string): Promise<{ source: string; columns: { name: string; type: string }[] }> {
+  let source = isParquet(file) ? 'read_parquet($1)' : 'read_csv($1, all_varchar = true, header = true)';
+  let columns: { name: string; type: string }[];
+  try {
+    columns = await describe(connection, source, file);
+  } catch (err) {
+    // A row with the wrong number of fields among the sniffer's sample fails the sniff itself;
+    // sniffed on the first rows only (every column is text anyway), the strict read that
+    // follows names that row.
+    if (isParquet(file) || !/Error when sniffing file/.test((err as Error).message)) throw err;
+    source = 'read_csv($1, all_varchar = true, header = true, sample_size = 1)';
+    columns = await describe(connection, source, file);
+  }
+  // One row with more fields than the header makes the sniffer give up splitting and read each
+  // line as one column named after the whole header; told the delimiter, DuckDB names the row.
+  const delimiter = columns.length === 1 && !isParquet(file) ? DELIMITERS.find((d) => columns[0]!.name.includes(d)) : undefined;
+  if (delimiter) {
+    // Without sniffing: the header's own fields, every one text, so that the rows are parsed
+    // strictly and the first one that does not fit is named.
+    const header = columns[0]!.name.split(delimiter).map((n) => sqlString(n.replace(/^"(.*)"$/, '$1')));
+    source = `read_csv($1, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', columns = {${header.map((n) => `${n}: 'VARCHAR'`).join(', ')}})`;
+    columns = await describe(connection, source, file);
+  }
+  return { source, columns };
+}
+
+/**
+ * A history file's column names, read from its header (CSV) or schema (Parquet) only, through
+ * the same checks and reader as `readHistoryFile`: for `validate`. Input errors as that function's.
+ */
+export async function historyFileColumns(file: string): Promise<string[]> {
+  await assertReadableFile(file);
+  const connection = await (await duckdb()).connect();
+  try {
+    return (await openColumns(connection, file)).columns.map((c) => c.name);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** Reads one value column (and optionally one time column) of a CSV or Parquet file onto a regular grid. */
+export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ series: Series; report: GridReport }> {
+  const { file } = opts;
+  await assertReadableFile(file);
   if (opts.timeColumn === undefined && opts.stepMs === undefined) {
     throw inputError('no-clock', { file }, 'neither a time column nor a step was given: name the time column (--time-column) or give the row step (--step) for a file without one');
   }
@@ -116,30 +167,7 @@ export async function readHistoryFile(opts: ReadHistoryFileOptions): Promise<{ s
   try {
     // Settle the zone so timestamps without an offset mean UTC whatever the host's TZ is.
     await connection.run(`SET TimeZone = 'UTC'`);
-    // CSV is read as text so one bad cell is reported by row instead of failing the whole read
-    // (DuckDB's sniffer types a column from a sample, then errors on a later row).
-    let source = isParquet(file) ? 'read_parquet($1)' : 'read_csv($1, all_varchar = true, header = true)';
-    let columns: { name: string; type: string }[];
-    try {
-      columns = await describe(connection, source, file);
-    } catch (err) {
-      // A row with the wrong number of fields among the sniffer's sample fails the sniff itself;
-      // sniffed on the first rows only (every column is text anyway), the strict read that
-      // follows names that row.
-      if (isParquet(file) || !/Error when sniffing file/.test((err as Error).message)) throw err;
-      source = 'read_csv($1, all_varchar = true, header = true, sample_size = 1)';
-      columns = await describe(connection, source, file);
-    }
-    // One row with more fields than the header makes the sniffer give up splitting and read each
-    // line as one column named after the whole header; told the delimiter, DuckDB names the row.
-    const delimiter = columns.length === 1 && !isParquet(file) ? DELIMITERS.find((d) => columns[0]!.name.includes(d)) : undefined;
-    if (delimiter) {
-      // Without sniffing: the header's own fields, every one text, so that the rows are parsed
-      // strictly and the first one that does not fit is named.
-      const header = columns[0]!.name.split(delimiter).map((n) => sqlString(n.replace(/^"(.*)"$/, '$1')));
-      source = `read_csv($1, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', columns = {${header.map((n) => `${n}: 'VARCHAR'`).join(', ')}})`;
-      columns = await describe(connection, source, file);
-    }
+    const { source, columns } = await openColumns(connection, file);
     const names = columns.map((c) => c.name);
 
     const valueName = findColumn(names, opts.valueColumn);

@@ -54,7 +54,7 @@ describe('shadowscale.yaml', () => {
   it('GIVEN an unknown field and a bad duration WHEN parsed THEN both are reported', () => {
     const err = configError(minimal.replace('version: 1', 'version: 1\ntick: fifteen\ncolour: blue'));
     assert.match(err.message, /tick: expected a duration such as 30s/);
-    assert.match(err.message, /\(top level\): unknown field "colour"/);
+    assert.match(err.message, /^conf\/shadowscale\.yaml:3: colour: unknown field, expected one of "version", "project", "tick", /m, 'the unknown key\'s own line, with the fields that exist');
   });
 
   it('GIVEN an event for a workload that does not exist WHEN parsed THEN it names the event and the workloads that do', () => {

@@ -104,8 +104,8 @@ describe('series: toGrid', () => {
     assert.throws(() => toGrid([], { name: 'f.csv' }), (e: unknown) => e instanceof ShadowscaleError && e.code === 'empty-series' && /f\.csv/.test(e.message));
   });
 
-  it('GIVEN a single timestamp and no step WHEN gridded THEN it asks for the step', () => {
-    assert.throws(() => toGrid(pts([0, 0], [1, 2]), { name: 'x' }), (e: unknown) => e instanceof ShadowscaleError && /--step/.test(e.message));
+  it('GIVEN a single timestamp and no step WHEN gridded THEN it says the step cannot be inferred from one time', () => {
+    assert.throws(() => toGrid(pts([0, 0], [1, 2]), { name: 'x' }), (e: unknown) => e instanceof ShadowscaleError && /two or more distinct times/.test(e.message) && e.code === 'step-unknown');
   });
 });
 
