@@ -68,10 +68,12 @@ export function isRetryable(err: unknown): boolean {
   return false;
 }
 
-/** The kind of any error: ours carry one; an abort is a cancellation; others by retryability. */
+/** The kind of any error: ours carry one; an abort is a cancellation; Pulumi's lock error is
+ * another update's; others by retryability. */
 export function errorKindOf(err: unknown): ErrorKind {
   if (err instanceof ShadowscaleError) return err.kind;
   if (err && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError') return 'cancelled';
+  if (isConcurrentUpdate(err)) return 'concurrent';
   return isRetryable(err) ? 'transient' : 'internal';
 }
 
