@@ -17,8 +17,9 @@ export interface Anomaly {
   levelShift: boolean;
 }
 
-const LOWER = 0.005;
-const UPPER = 0.995;
+/** The central 99 % interval outside which an actual is an anomaly. */
+export const ANOMALY_LOWER = 0.005;
+export const ANOMALY_UPPER = 0.995;
 
 /**
  * `residuals[0]` are the errors of the forecast from `origin` (the most recent calibration
@@ -36,7 +37,7 @@ export function flagAnomalies(residuals: ResidualMatrix, origin: number, values:
   for (let h = 0; h < horizon; h++) {
     const e = recent[h]!;
     if (Number.isNaN(e) || !pools[h]!.length) continue;
-    if (e < conformalQuantile(pools[h]!, LOWER) || e > conformalQuantile(pools[h]!, UPPER)) {
+    if (e < conformalQuantile(pools[h]!, ANOMALY_LOWER) || e > conformalQuantile(pools[h]!, ANOMALY_UPPER)) {
       out.push({ index: origin + h, value: values[origin + h]!, levelShift: false });
     }
   }

@@ -6,6 +6,7 @@
  * Pure: uses values[0..upTo) only.
  */
 import { ShadowscaleError } from '../automation/errors';
+import { ANOMALY_LOWER, ANOMALY_UPPER } from './anomalies';
 import { buildPools, calibratedQuantiles, conformalQuantile, type CalibrationPools } from './calibration';
 import { anchorWindow, FitCache, forecastAtOrigin, minTrainSteps, refitSpacing, type Forecaster } from './engine';
 import { assertModelsPrepared } from './models';
@@ -33,9 +34,6 @@ export interface OnlineForecaster {
 const MAX_ROWS = 200;
 /** Rebuild the sorted pools after this many new rows, not at every call. */
 const REBUILD_EVERY = 4;
-/** Central interval outside which an actual is an anomaly (as forecaster/anomalies.ts). */
-const LOWER = 0.005;
-const UPPER = 0.995;
 
 /**
  * Whether the last `window` actuals all fell outside the central 99 % interval of the newest
@@ -52,7 +50,7 @@ function shiftedSince(pending: readonly { origin: number; point: Float64Array }[
     const pool = pools.pools[h];
     const e = values[t]! - made.point[h]!;
     if (!pool?.length || Number.isNaN(e)) return false;
-    const s = e > conformalQuantile(pool, UPPER) ? 1 : e < conformalQuantile(pool, LOWER) ? -1 : 0;
+    const s = e > conformalQuantile(pool, ANOMALY_UPPER) ? 1 : e < conformalQuantile(pool, ANOMALY_LOWER) ? -1 : 0;
     if (s === 0 || (side && s !== side)) return false;
     side = s;
   }
