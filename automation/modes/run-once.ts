@@ -177,8 +177,17 @@ export { horizonSteps };
  */
 export function checkPlanBeforeActing(plan: WorkloadPlan, config: ShadowscaleConfig, state: FleetState): string[] {
   const fleet: FleetPlan = { version: 1, createdAt: state.observedAt, workloads: [plan] };
-  const scoped = { ...config, workloads: config.workloads.filter((w) => w.name === plan.workload), totalGuardrails: { maxVms: Infinity, maxSpendPerHour: Infinity } };
+  const scoped = { ...scopeConfig(config, new Set([plan.workload])), totalGuardrails: { maxVms: Infinity, maxSpendPerHour: Infinity } };
   return validatePlan(fleet, scoped, state).map((v) => `${v.code}${v.generation ? ` (${v.generation})` : ''}: ${v.message}`);
+}
+
+/**
+ * The configuration narrowed to some workloads, with the events that concern them (an event for
+ * a workload outside the group would name a workload the narrowed config does not hold, which
+ * the planner rejects: every job shard without that workload failed).
+ */
+export function scopeConfig<C extends Pick<ShadowscaleConfig, 'workloads' | 'events'>>(config: C, names: ReadonlySet<string>): C {
+  return { ...config, workloads: config.workloads.filter((w) => names.has(w.name)), events: config.events.filter((e) => e.workload === undefined || names.has(e.workload)) };
 }
 
 export interface Usage {
@@ -472,7 +481,7 @@ export function planIsolated(
   const planFor = (group: string[]) => {
     const wanted = new Set(group);
     const forecasts = Object.fromEntries(group.map((n) => [n, input.forecasts[n]]));
-    return plan({ ...input, config: { ...input.config, workloads: input.config.workloads.filter((w) => wanted.has(w.name)) }, forecasts });
+    return plan({ ...input, config: scopeConfig(input.config, wanted), forecasts });
   };
   const take = (group: string[], result: ReturnType<PlanFn>): void => {
     for (const name of group) {

@@ -193,6 +193,15 @@ describe('runOnce', () => {
     assert.match(web.warnings[0], /records not saved: Error: database is locked/);
   });
 
+  it('GIVEN an event for a workload another shard owns WHEN this shard plans with the real planner THEN it plans (the event named a workload its config did not hold, and every such shard failed)', async () => {
+    const config = shadowscaleConfig(['api', 'web', 'worker'], { events: [{ name: 'launch', workload: 'web', start: NOW.toISOString(), durationSec: 3600, multiplier: 2 }] });
+    const ctx = context({ config, plan: planFn(config), workloads: ['worker'] });
+
+    const results = await runOnce(ctx, new AbortController().signal);
+
+    assert.deepEqual(results.map((r) => [r.workload, r.ok, r.error]), [['worker', true, undefined]]);
+  });
+
   it('GIVEN a shard WHEN a tick runs THEN only the owned workloads are touched', async () => {
     const ctx = context({ workloads: ['worker'] });
 
