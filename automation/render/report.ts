@@ -348,7 +348,7 @@ function decisionsTable(decisions: ReplayResult['decisions']): string {
     })),
   );
   const omitted = decisions.length - shown.length;
-  return omitted > 0 ? `${html}\n<p class="note">${escapeHtml(`${omitted} later decisions not listed here; replay --format jsonl has every one.`)}</p>` : html;
+  return omitted > 0 ? `${html}\n<p class="note">${escapeHtml(`The first ${shown.length} of ${decisions.length} decisions are listed; the ${omitted} later ones are not.`)}</p>` : html;
 }
 
 /** One HTML file: demand and forecast, fleet sizes, weights, cost against oracle and references, decisions. */
