@@ -88,7 +88,8 @@ export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPe
 }
 
 /**
- * trimToCaps over what the plans will hold once applied: each generation counts at heldRunning
+ * trimToCaps over what the plans will hold once applied (`tierOf`: workloads of one tier, e.g.
+ * one priority, give together; by default each gives alone, in the given order): each generation counts at heldRunning
  * over `runningNow` (by generation name; absent is 0), as the re-check before acting counts it.
  * A running VM taken lowers the generation's maxReplicas with its floor: a lower floor alone
  * leaves every VM the autoscaler runs above it in place, so the trim would exist only on paper
@@ -96,48 +97,67 @@ export function trimToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPe
  * keeps one running VM: a group capped at 0 would be sent requests it cannot serve. Returns
  * what each gave.
  */
-export function trimHeldToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number>, givesLast?: ReadonlySet<GenerationPlan>): Map<string, Given> {
-  return trim(workloads, maxVms, maxSpendPerHour, runningNow, givesLast);
+export function trimHeldToCaps(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number>, givesLast?: ReadonlySet<GenerationPlan>, tierOf?: (w: WorkloadPlan) => number): Map<string, Given> {
+  return trim(workloads, maxVms, maxSpendPerHour, runningNow, givesLast, tierOf);
 }
 
 /** `runningNow` undefined: count floors, cut floors only (trimToCaps). */
-function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number> | undefined, givesLast?: ReadonlySet<GenerationPlan>): Map<string, Given> {
+function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number, runningNow: ReadonlyMap<string, number> | undefined, givesLast?: ReadonlySet<GenerationPlan>, tierOf: (w: WorkloadPlan) => number = (w) => workloads.indexOf(w)): Map<string, Given> {
   const given = new Map<string, Given>();
-  const nowOf = (g: GenerationPlan) => heldRunning(g, runningNow?.get(g.name) ?? 0);
   let { vms, spendPerHour: spend } = heldTotals(workloads, runningNow);
   const over = () => vms > maxVms || spend > maxSpendPerHour + 1e-9;
-  for (const w of workloads) {
-    for (const cut of cutsOf(w, givesLast)) {
-      const g = cut.generation;
-      // A generation that carries traffic keeps one running VM: at 0 it would be sent requests
-      // it cannot serve (and capAutoscalers would cap it at 0).
-      const keep = cut.field === 'running' && g.weight > 0 ? 1 : 0;
-      const ranBefore = nowOf(g);
-      let held = ranBefore;
-      const left = () => (cut.field === 'running' ? held : g[cut.field]);
-      while (over() && left() > keep) {
-        const mine = given.get(w.workload) ?? { vms: 0, capped: [] };
-        given.set(w.workload, mine);
-        mine.vms += 1;
-        vms -= 1;
-        if (cut.field === 'running') {
-          held -= 1;
-          spend -= g.placement.pricePerHour;
-        } else {
-          g[cut.field] -= 1;
-          spend -= cut.field === 'suspended' ? g.placement.suspendedPricePerHour : g.placement.stoppedPricePerHour;
-        }
+  if (!over()) return given;
+  const held = new Map<GenerationPlan, number>();
+  const heldOf = (g: GenerationPlan) => held.get(g) ?? heldRunning(g, runningNow?.get(g.name) ?? 0);
+  const ranBefore = new Map<GenerationPlan, { workload: string; running: number }>();
+  /** Takes one VM of `cut`; false when it has none left to give. */
+  const takeOne = (w: WorkloadPlan, cut: Cut): boolean => {
+    const g = cut.generation;
+    // A generation that carries traffic keeps one running VM: at 0 it would be sent requests
+    // it cannot serve (and capAutoscalers would cap it at 0).
+    const keep = cut.field === 'running' && g.weight > 0 ? 1 : 0;
+    if ((cut.field === 'running' ? heldOf(g) : g[cut.field]) <= keep) return false;
+    const mine = given.get(w.workload) ?? { vms: 0, capped: [] };
+    given.set(w.workload, mine);
+    mine.vms += 1;
+    vms -= 1;
+    if (cut.field === 'running') {
+      if (!ranBefore.has(g)) ranBefore.set(g, { workload: w.workload, running: heldOf(g) });
+      held.set(g, heldOf(g) - 1);
+      spend -= g.placement.pricePerHour;
+    } else {
+      g[cut.field] -= 1;
+      spend -= cut.field === 'suspended' ? g.placement.suspendedPricePerHour : g.placement.stoppedPricePerHour;
+    }
+    return true;
+  };
+  // Workloads of one priority give together, stage by stage (every pool of the tier before any
+  // of its running VMs), one VM from each in turn: one workload was cut to a single running VM
+  // while another of the same priority kept a standby pool.
+  for (let i = 0; i < workloads.length && over(); ) {
+    let j = i;
+    while (j < workloads.length && tierOf(workloads[j]!) === tierOf(workloads[i]!)) j++;
+    const cuts = workloads.slice(i, j).flatMap((w) => cutsOf(w, givesLast).map((cut, order) => ({ w, cut, order })));
+    const stage = (c: (typeof cuts)[number]) => (givesLast?.has(c.cut.generation) ? 10 : 0) + (c.cut.field === 'stopped' ? 0 : c.cut.field === 'suspended' ? 1 : c.cut.generation.weight === 0 ? 2 : 3);
+    for (const rank of [...new Set(cuts.map(stage))].sort((a, b) => a - b)) {
+      const round = cuts.filter((c) => stage(c) === rank);
+      let progress = true;
+      while (over() && progress) {
+        progress = false;
+        for (const c of round) if (over() && takeOne(c.w, c.cut)) progress = true;
       }
-      if (held < ranBefore) {
-        g.running = Math.min(g.running, held);
-        g.minReplicas = Math.min(g.minReplicas, g.running);
-        for (const s of g.scalingSchedules) s.minRequiredReplicas = Math.min(s.minRequiredReplicas, g.running);
-        if (runningNow) {
-          g.maxReplicas = Math.min(g.maxReplicas, held);
-          given.get(w.workload)!.capped.push({ generation: g.name, maxReplicas: g.maxReplicas, runningNow: runningNow.get(g.name) ?? 0 });
-        }
-      }
-      if (!over()) return given;
+      if (!over()) break;
+    }
+    i = j;
+  }
+  for (const [g, before] of ranBefore) {
+    const now = heldOf(g);
+    g.running = Math.min(g.running, now);
+    g.minReplicas = Math.min(g.minReplicas, g.running);
+    for (const sch of g.scalingSchedules) sch.minRequiredReplicas = Math.min(sch.minRequiredReplicas, g.running);
+    if (runningNow) {
+      g.maxReplicas = Math.min(g.maxReplicas, now);
+      given.get(before.workload)!.capped.push({ generation: g.name, maxReplicas: g.maxReplicas, runningNow: runningNow.get(g.name) ?? 0 });
     }
   }
   return given;

@@ -99,6 +99,22 @@ describe('trimHeldToCaps', () => {
     for (const g of lo.generations) assert.ok(g.running >= 1 && g.maxReplicas >= 1, `${g.name}: weight ${g.weight}, running ${g.running}, maxReplicas ${g.maxReplicas}`);
   });
 
+  it('GIVEN three workloads of one priority, one with a standby pool WHEN a cap binds THEN the pool goes before any running VM, and running VMs are taken from each in turn (one was cut to a single VM while another kept its pool)', () => {
+    const api = workloadPlan('api', [generation('api-g1', { running: 17, minReplicas: 17, maxReplicas: 40 })]);
+    const batch = workloadPlan('batch', [generation('batch-g1', { running: 17, minReplicas: 17, maxReplicas: 40 })]);
+    const web = workloadPlan('web', [generation('web-g1', { running: 17, minReplicas: 17, maxReplicas: 40 }), generation('web-g2', { running: 0, suspended: 17, minReplicas: 0, maxReplicas: 40, weight: 0 })]);
+    const runningNow = new Map([['api-g1', 17], ['batch-g1', 17], ['web-g1', 17]]);
+
+    const given = trimHeldToCaps([api, batch, web], 40, Infinity, runningNow, undefined, () => 10);
+
+    // 68 held, 28 over: the 17 suspended first, then 11 running VMs from the three in turn.
+    assert.equal(web.generations[1]!.suspended, 0);
+    const running = [api, batch, web].map((w) => w.generations[0]!.running);
+    assert.equal(running.reduce((a, b) => a + b, 0), 40);
+    assert.ok(Math.max(...running) - Math.min(...running) <= 1, `running ${running}`);
+    assert.equal([...given.values()].reduce((n, g) => n + g.vms, 0), 28);
+  });
+
   it('GIVEN the same plans WHEN trimmed on floors alone (trimToCaps, the workload guardrail) THEN autoscaler caps are left to capAutoscalers', () => {
     const lo = workloadPlan('lo', [generation('lo-g1', { running: 20, minReplicas: 20, maxReplicas: 50 })]);
 
