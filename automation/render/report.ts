@@ -272,8 +272,9 @@ function weightsChartSpec(steps: ReplayStep[]) {
  * to that count; scaling to the summary's oracle cost keeps whatever prices the replay used.
  */
 export function oracleCumulativeCost(result: ReplayResult): number[] {
-  // A gap step has no demand to serve: the oracle runs nothing there.
-  const vms = result.steps.map((s) => (Number.isFinite(s.demand) ? Math.ceil(Math.max(0, s.demand) / result.capacityPerVm) : 0));
+  // Scored like the summary: from the end of the warm-up, and a gap step (no demand) not at all.
+  const warmup = scoredFrom(result);
+  const vms = result.steps.map((s, i) => (i >= warmup && Number.isFinite(s.demand) ? Math.ceil(Math.max(0, s.demand) / result.capacityPerVm) : 0));
   const totalVms = vms.reduce((a, b) => a + b, 0);
   const perVm = totalVms > 0 ? result.summary.oracleCost / totalVms : 0;
   let sum = 0;
@@ -285,13 +286,27 @@ function cumulative(values: number[]): number[] {
   return values.map((v) => (sum += v));
 }
 
+/** The first scored step: the warm-up before it is run by the reactive fallback, not scored. */
+function scoredFrom(result: ReplayResult): number {
+  const w = Number(result.summary['warmupSteps'] ?? 0);
+  return Number.isFinite(w) && w > 0 ? w : 0;
+}
+
+/** A controller's cumulative cost as the summary counts it: scored steps with demand. */
+function scoredCumulativeCost(result: ReplayResult): number[] {
+  const warmup = scoredFrom(result);
+  return cumulative(result.steps.map((s, i) => (i >= warmup && Number.isFinite(s.demand) ? s.cost : 0)));
+}
+
 function costChartSpec(results: ReplayResult[], names: string[]) {
   const long: { t: number; series: string; value: number | null }[] = [];
   const oracle = oracleCumulativeCost(results[0]!);
-  results[0]!.steps.forEach((s, i) => long.push({ t: Date.parse(s.t), series: 'oracle', value: oracle[i]! }));
+  const from = scoredFrom(results[0]!);
+  results[0]!.steps.forEach((s, i) => { if (i >= from) long.push({ t: Date.parse(s.t), series: 'oracle', value: oracle[i]! }); });
   results.forEach((r, k) => {
-    const cum = cumulative(r.steps.map((s) => s.cost));
-    r.steps.forEach((s, i) => long.push({ t: Date.parse(s.t), series: names[k]!, value: cum[i]! }));
+    const cum = scoredCumulativeCost(r);
+    const start = scoredFrom(r);
+    r.steps.forEach((s, i) => { if (i >= start) long.push({ t: Date.parse(s.t), series: names[k]!, value: cum[i]! }); });
   });
   // Cumulative cost only grows, so a bucket's last value is its max and the line stays exact at bucket ends.
   const data = downsampleLong(long, MAX_POINTS_PER_LINE, 'last');
@@ -373,8 +388,11 @@ export async function renderReplayReport(input: ReplayReportInput): Promise<stri
   const first = primary.steps[0]!.t;
   const last = primary.steps[primary.steps.length - 1]!.t;
   const downsampled = primary.steps.length > MAX_POINTS_PER_LINE;
+  const warmup = scoredFrom(primary);
+  const gaps = Number(primary.summary['gapSteps'] ?? 0);
+  const scoredNote = `${warmup ? ` The first ${formatNumber(warmup, 0)} steps are the warm-up, run by the reactive fallback and not scored: the summary and the cost chart start after it.` : ''}${gaps > 0 ? ` ${formatNumber(gaps, 0)} scored steps have no demand (gaps): their cost (${formatNumber(Number(primary.summary['gapCost'] ?? 0), 2)}) is left out of the cost and its ratio to the oracle, which has nothing to serve there.` : ''}`;
   const body = [
-    `<p>Controller <strong>${escapeHtml(names[0])}</strong>: ${escapeHtml(formatNumber(primary.steps.length, 0))} steps of ${escapeHtml(formatDuration(primary.stepMs))} from <code>${escapeHtml(first)}</code> to <code>${escapeHtml(last)}</code>, ${escapeHtml(formatNumber(primary.capacityPerVm, 4))} demand units per VM.${downsampled ? ` Charts show at most ${MAX_POINTS_PER_LINE} points per line (demand and VM counts keep each bucket's maximum).` : ''}</p>`,
+    `<p>Controller <strong>${escapeHtml(names[0])}</strong>: ${escapeHtml(formatNumber(primary.steps.length, 0))} steps of ${escapeHtml(formatDuration(primary.stepMs))} from <code>${escapeHtml(first)}</code> to <code>${escapeHtml(last)}</code>, ${escapeHtml(formatNumber(primary.capacityPerVm, 4))} demand units per VM.${escapeHtml(scoredNote)}${downsampled ? ` Charts show at most ${MAX_POINTS_PER_LINE} points per line (demand and VM counts keep each bucket's maximum).` : ''}</p>`,
     '<h2>Summary</h2>',
     summaryTable(results, names),
     '<h2>Demand and forecast</h2>',
@@ -382,9 +400,9 @@ export async function renderReplayReport(input: ReplayReportInput): Promise<stri
     '<h2>Fleet</h2>',
     figure('fleet', fleetSvg, 'VMs the controller asked for, stacked by state (running, suspended, stopped), under the VMs demand needs (demand ÷ capacity per VM).'),
     '<h2>Traffic weights</h2>',
-    weightsSvg ? figure('weights', weightsSvg, 'URL-map weight per generation (weights of a workload sum to 1000).') : emptyFigure('weights', 'This controller has no generations, so no traffic weights.'),
+    weightsSvg ? figure('weights', weightsSvg, 'URL-map weight per generation (weights of a workload sum to 1000).') : emptyFigure('weights', 'No step split traffic across generations (one served all of it), so there are no weights to show.'),
     '<h2>Cost</h2>',
-    figure('cost', costSvg, 'Cumulative cost of this run and the reference controllers against the oracle (ceil(demand ÷ capacity) running VMs, no latency; dashed).'),
+    figure('cost', costSvg, 'Cumulative cost of this run and the reference controllers against the oracle (ceil(demand ÷ capacity) running VMs, no latency; dashed), over the scored steps as the summary counts them.'),
     `<h2>Decisions (${escapeHtml(formatNumber(primary.decisions.length, 0))})</h2>`,
     decisionsTable(primary.decisions),
   ].join('\n');

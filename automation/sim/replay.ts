@@ -138,6 +138,10 @@ export function replay(series: Series, opts: ReplayOptions): ReplayResult {
   let served = 0;
   let demandTotal = 0;
   let cost = 0;
+  /** Cost of scored steps with no demand (gaps): the oracle has nothing to serve there, so they
+   * are kept out of the comparison and reported apart. */
+  let gapCost = 0;
+  let gapSteps = 0;
   let oracleCost = 0;
   let shortSteps = 0;
   const fallback = reactiveController(opts.targetUtilization ?? 0.6);
@@ -167,8 +171,11 @@ export function replay(series: Series, opts: ReplayOptions): ReplayResult {
       served += o.served;
       oracleCost += oracleStepCost(demand, opts.capacityPerVm, stepMs, model);
       if (o.served < Math.max(0, demand) * (1 - 1e-9) - 1e-9) shortSteps++;
+      cost += o.cost;
+    } else {
+      gapCost += o.cost;
+      gapSteps++;
     }
-    cost += o.cost;
     runningSum += o.running;
     const step: ReplayStep = { t: time, demand, running: o.running, suspended: o.suspended, stopped: o.stopped, ready: round(o.ready), served: round(o.served), cost: round(o.cost) };
     if (out.forecastP50 !== undefined) step.forecastP50 = round(out.forecastP50);
@@ -193,6 +200,8 @@ export function replay(series: Series, opts: ReplayOptions): ReplayResult {
       costVsOracle: oracleCost > 0 ? round(cost / oracleCost, 4) : 0,
       shortSteps,
       warmupSteps: warmup,
+      gapSteps,
+      gapCost: round(gapCost, 2),
       meanRunning: round(runningSum / scored, 2),
       decisions: decisions.length,
     },

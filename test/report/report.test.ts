@@ -141,7 +141,7 @@ describe('replay report content (no browser)', function () {
 
   it('GIVEN a controller without generations or forecast WHEN rendered THEN the weights figure says so instead of drawing an empty chart', async function () {
     const html = await renderReplayReport({ title: 't', source: 's', primary: makeReplay({ controller: 'reactive', steps: 300, seed: 7 }), references: [] });
-    assert.match(html, /<figure data-chart="weights" data-empty="true"><p class="note">This controller has no generations/);
+    assert.match(html, /<figure data-chart="weights" data-empty="true"><p class="note">No step split traffic across generations/);
     assert.match(html, /Demand\. This controller used no forecast\./);
     assert.match(html, /<figure data-chart="cost">/);
   });
@@ -173,6 +173,16 @@ describe('replay report content (no browser)', function () {
     const cum = oracleCumulativeCost(primary);
     assert.ok(cum.every(Number.isFinite));
     assert.equal(cum[109], cum[99], 'no oracle cost over the gap');
+  });
+
+  it('GIVEN a replay whose first 100 steps are the warm-up WHEN rendered THEN the oracle line starts after it and ends at the summary oracle cost, and the page says the warm-up is not scored', async function () {
+    const primary = makeReplay({ controller: 'c', steps: 300, seed: 13 });
+    primary.summary.warmupSteps = 100;
+    const cum = oracleCumulativeCost(primary);
+    assert.equal(cum[99], 0, 'no oracle cost in the warm-up');
+    assert.ok(Math.abs(cum[299]! - primary.summary.oracleCost) < 1e-6 * primary.summary.oracleCost);
+    const html = await renderReplayReport({ title: 't', source: 's', primary, references: [] });
+    assert.match(html, /The first 100 steps are the warm-up, run by the reactive fallback and not scored/);
   });
 
   it('GIVEN a step with a bad time WHEN rendered THEN the error names the reference and step', async function () {

@@ -92,6 +92,19 @@ describe('replay', () => {
     assert.equal(r.controller, 'reactive');
   });
 
+  it('GIVEN a gap of 60 steps in the scored part WHEN replaying THEN their cost is reported apart and left out of the cost compared with the oracle (which runs nothing there)', () => {
+    const gapped = { ...series, values: Float64Array.from(series.values) };
+    gapped.values.fill(NaN, 600, 660);
+    const r = replay(gapped, { controller: 'reactive', capacityPerVm: cap, warmupMs: 2 * 3_600_000 });
+    const gapCost = r.steps.slice(600, 660).reduce((sum, s) => sum + s.cost, 0);
+    const knownCost = r.steps.slice(120).reduce((sum, s) => sum + (Number.isFinite(s.demand) ? s.cost : 0), 0);
+    assert.equal(r.summary.gapSteps, 60);
+    assert.ok(gapCost > 0, 'the fleet still runs through the gap');
+    assert.ok(Math.abs(Number(r.summary.gapCost) - gapCost) < 0.01 + 1e-6 * gapCost);
+    assert.ok(Math.abs(r.summary.cost - knownCost) < 0.01 + 1e-6 * knownCost);
+    assert.ok(Math.abs(r.summary.costVsOracle - r.summary.cost / r.summary.oracleCost) < 1e-3);
+  });
+
   it('GIVEN a history shorter than the warm-up WHEN replaying THEN an input error names the series and the fix', () => {
     const short: Series = { ...series, values: series.values.slice(0, 100) };
     assert.throws(() => replay(short, { controller: 'reactive', capacityPerVm: cap }), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'input' && /generated-daily/.test(e.message) && /--warmup/.test(e.message));
