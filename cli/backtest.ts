@@ -63,7 +63,7 @@ export async function runBacktest(flags: BacktestFlags, out: NodeJS.WritableStre
     .sort((a, b) => a[1].pinball - b[1].pinball)
     .map(([name, s]) => [name + (name === result.selected ? ' *' : ''), fmt(s.pinball), fmt(s.mase), ...levels.map((q) => fmt(s.coverage[q]!))]);
   const widths = header.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
-  out.write(`${result.origins.length} origins from row ${result.origins[0]!.origin} (${result.origins[0]!.time}) to row ${result.origins[result.origins.length - 1]!.origin}, horizon ${horizon} steps; * = selected\n`);
+  out.write(`${result.origins.length} origins from row ${result.origins[0]!.origin} (${result.origins[0]!.time}) to row ${result.origins[result.origins.length - 1]!.origin}, horizon ${horizon} steps; * = lowest pinball over these origins ("selected" scores the choice made at each origin from data before it, as forecast --at K makes it)\n`);
   out.write(`${[header, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n')}\n`);
 }
 

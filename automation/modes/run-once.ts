@@ -171,6 +171,20 @@ export function forecastAgeMs(forecast: QuantileForecast, now: Date): number {
 export { horizonSteps };
 
 /**
+ * Why a model was selected, from the selection's scores: the ensemble of the best candidates is
+ * kept unless a single model scores clearly lower (forecaster/select.ts clearlyLower), so a
+ * single model with a slightly lower mean is not chosen, which reads as a contradiction unsaid.
+ */
+export function selectionText(kind: string, selection: Record<string, { score: number }> | undefined): string {
+  const ranked = Object.entries(selection ?? {}).filter(([, v]) => Number.isFinite(v.score)).sort((a, b) => a[1].score - b[1].score);
+  if (!ranked.length) return 'no selection scores';
+  const scores = `mean pinball on the calibration origins: ${ranked.map(([m, v]) => `${m} ${v.score.toPrecision(4)}`).join(', ')}`;
+  const lowest = ranked[0]![0];
+  if (kind === 'ensemble' && lowest !== kind) return `${scores}; the ensemble is kept unless a single model scores lower by more than two standard errors of the difference, and ${lowest} does not`;
+  return scores;
+}
+
+/**
  * The plan re-checked just before acting (automation/validate.ts), one workload at a time:
  * invariants, per-workload guardrails and make-before-break against the fleet as read in this
  * tick, whatever the planner did. Totals across workloads are recheckTotals' job.
@@ -375,7 +389,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
         const named = made.signals.length > 1 ? `${p.config.name} signal ${s.signal.name}` : p.config.name;
         try {
           const record = await ctx.models.record(s.key, s.series, s.forecast, now);
-          emit({ code: 'model.trained', severity: 'NOTICE', message: `${named}: ${record.kind} selected and recorded as version ${record.version} (${s.choice.decision.message})`, labels: { workload: p.config.name }, data: { reason: s.choice.decision.reason, signal: s.signal.name } });
+          emit({ code: 'model.trained', severity: 'NOTICE', message: `${named}: ${record.kind} selected and recorded as version ${record.version} (${s.choice.decision.message}); ${selectionText(record.kind, s.forecast.selection)}`, labels: { workload: p.config.name }, data: { reason: s.choice.decision.reason, signal: s.signal.name, scores: Object.fromEntries(Object.entries(s.forecast.selection ?? {}).map(([m, v]) => [m, v.score])) } });
         } catch (error) {
           p.result.warnings.push(`model${made.signals.length > 1 ? ` of signal ${s.signal.name}` : ''} not recorded: ${describeError(error)}`);
         }

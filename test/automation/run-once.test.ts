@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ShadowscaleError } from '../../automation/errors';
-import { capsForGroup, checkPlanBeforeActing, failureAftermath, horizonSteps, observedUsage, recheckTotals, runOnce, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
+import { capsForGroup, checkPlanBeforeActing, failureAftermath, horizonSteps, observedUsage, recheckTotals, runOnce, selectionText, staleLimitMs, summarizeForecast, type RunContext } from '../../automation/modes/run-once';
 import type { FleetState } from '../../automation/fleet-plan';
 import { FakeDeployer } from '../fakes/fake-deployer';
 import { planFn } from '../../automation/modes/wiring';
@@ -209,6 +209,14 @@ describe('runOnce', () => {
 
     assert.deepEqual(results.map((r) => r.workload), ['worker']);
     assert.deepEqual(ctx.deployer.calls.filter((c) => c.method === 'apply').map((c) => c.workloads), [['worker']]);
+  });
+});
+
+describe('selectionText: why a model was selected', () => {
+  it('GIVEN the ensemble selected while a single model has a lower mean WHEN explained THEN the scores are listed and the rule that kept the ensemble is named', () => {
+    const text = selectionText('ensemble', { ensemble: { score: 1.336 }, 'seasonal-median': { score: 1.254 }, ets: { score: 2.1 } });
+    assert.match(text, /^mean pinball on the calibration origins: seasonal-median 1\.254, ensemble 1\.336, ets 2\.100; the ensemble is kept unless a single model scores lower by more than two standard errors of the difference, and seasonal-median does not$/);
+    assert.equal(selectionText('ets', { ets: { score: 1 }, ensemble: { score: 2 } }), 'mean pinball on the calibration origins: ets 1.000, ensemble 2.000');
   });
 });
 

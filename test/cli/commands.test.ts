@@ -48,7 +48,7 @@ describe('command lines', function () {
     const r = await run(['demo', '--config', join(dir, 'examples', 'shadowscale.yaml')], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /## 1\. Backtest of web's history/);
-    assert.match(r.stdout, /\* = selected/);
+    assert.match(r.stdout, /\* = lowest pinball over these origins/);
     assert.match(r.stdout, /### web: applied/);
     assert.match(r.stdout, /web\/web-g2 \(shadow, standby\): 0 \/ [1-9]\d* \/ \d+, weight 0/, 'a standby shadow with a suspended pool');
     assert.match(r.stdout, /<!-- shadowscale-preview -->/);
