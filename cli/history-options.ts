@@ -42,7 +42,7 @@ export async function readHistoryFromFlags(flags: HistoryFlags, minPoints?: numb
   });
   const { dropped } = read.report;
   if (dropped.count) {
-    err.write(`history: ${flags.history}, column "${flags.valueColumn}": ${dropped.count} negative or NaN value(s) dropped and treated as gaps (rows ${dropped.firstRows.join(', ')}${dropped.count > dropped.firstRows.length ? ', ...' : ''})\n`);
+    err.write(`history: ${flags.history}, column "${flags.valueColumn}": ${dropped.count} negative, NaN or empty value(s) dropped and treated as gaps (rows ${dropped.firstRows.join(', ')}${dropped.count > dropped.firstRows.length ? ', ...' : ''})\n`);
   }
   const grid = gridNotes(read.report);
   if (grid) err.write(`history: ${flags.history}: ${read.report.points} points on a ${formatDuration(read.report.stepMs)} grid from ${read.report.startIso} to ${read.report.endIso}; ${grid}\n`);

@@ -10,7 +10,8 @@
  * targets the controller asked for at that step, decided from earlier rows only), then
  * {"summary": {...}}.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../automation/duration';
 import { inputError } from '../automation/errors';
@@ -60,12 +61,21 @@ export function parseReplayFlags(flags: ReplayFlags): ReplayOptions {
       price: { running: price(flags.priceRunning, '--price-running', true), suspended: price(flags.priceSuspended, '--price-suspended'), stopped: price(flags.priceStopped, '--price-stopped') },
     },
   };
+  const { running, suspended, stopped } = opts.model!.price!;
+  // A pool that costs more than running would never be worth holding: a typo, not a fleet.
+  if (suspended >= running) throw inputError('input.flag', { field: '--price-suspended' }, `expected a price below --price-running (${running}), got ${suspended}`);
+  if (stopped >= running) throw inputError('input.flag', { field: '--price-stopped' }, `expected a price below --price-running (${running}), got ${stopped}`);
   if (flags.targetUtilization !== undefined) {
     const u = Number(flags.targetUtilization);
     if (!(u > 0 && u <= 1)) throw inputError('input.flag', { field: '--target-utilization' }, `expected a number in (0, 1], got "${flags.targetUtilization}"`);
     opts.targetUtilization = u;
   }
   return opts;
+}
+
+function assertWritableReport(file: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw inputError('input.flag', { field: '--report' }, `expected a file in an existing folder, got "${file}" (no folder ${dir})`);
 }
 
 export function jsonlLines(result: ReplayResult): string[] {
@@ -117,7 +127,7 @@ export function replayCommand(): Command {
   addHistoryOptions(cmd)
     .requiredOption('--capacity-per-vm <x>', 'demand units one VM serves')
     .addOption(new Option('--controller <name>', 'controller').choices([...CONTROLLER_NAMES]).default('shadowscale'))
-    .option('--tick <dur>', 'planner tick', '15m')
+    .option('--tick <dur>', "planner tick: the history's step or a multiple of it; a shorter one decides at every step", '15m')
     .option('--boot <dur>', 'new VM latency', '4m')
     .option('--resume <dur>', 'resume-from-suspended latency', '1m')
     .option('--start <dur>', 'start-from-stopped latency', '2m')
@@ -130,11 +140,16 @@ export function replayCommand(): Command {
     .option('--report <file>', 'also write an HTML report comparing the reference controllers')
     .action(async (flags: ReplayFlags) => {
       const opts = parseReplayFlags(flags);
+      // Before the replay, not after it: a report that cannot be written is a bad flag.
+      if (flags.report) assertWritableReport(flags.report);
       const { series } = await readHistoryFromFlags(flags);
       const result = replay(series, { ...opts, onProgress: progressBar(String(opts.controller)) });
       if (flags.format === 'table') process.stdout.write(`${summaryTable(result)}\n`);
       else process.stdout.write(`${jsonlLines(result).join('\n')}\n`);
-      if (flags.report) await writeReport(flags.report, flags, result, series, opts);
+      if (flags.report) {
+        await writeReport(flags.report, flags, result, series, opts);
+        process.stderr.write(`replay: report written to ${flags.report}\n`);
+      }
     });
   return cmd;
 }

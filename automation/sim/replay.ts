@@ -14,6 +14,7 @@ import type { Series } from '../../forecaster/types';
 import type { WorkloadConfig } from '../config-types';
 import type { Decision } from '../fleet-plan';
 import type { ReplayResult, ReplayStep } from '../replay-types';
+import { formatDuration } from '../duration';
 import { inputError, ShadowscaleError } from '../errors';
 import { DEFAULT_FLEET_MODEL, SimFleet, oracleStepCost, type FleetModel } from './fleet';
 import {
@@ -127,9 +128,14 @@ export function replay(series: Series, opts: ReplayOptions): ReplayResult {
   }
   const model: FleetModel = { ...DEFAULT_FLEET_MODEL, ...opts.model, price: { ...DEFAULT_FLEET_MODEL.price, ...opts.model?.price } };
   const { stepMs, startMs, values } = series;
+  // The controller decides at whole steps (at every step when the tick is shorter): a tick
+  // between two multiples would silently become the next one.
+  if (opts.tickMs !== undefined && opts.tickMs > stepMs && opts.tickMs % stepMs !== 0) {
+    throw inputError('input.flag', { field: '--tick' }, `expected the history's step (${formatDuration(stepMs)}) or a whole multiple of it, got ${formatDuration(opts.tickMs)}`);
+  }
   const warmup = Math.round((opts.warmupMs ?? 86_400_000) / stepMs);
   if (values.length <= warmup) {
-    throw inputError('input.too-short', { file: series.name }, `expected more than ${warmup} rows (the warm-up of ${(opts.warmupMs ?? 86_400_000) / 3_600_000} h at this step), got ${values.length}; lower --warmup`);
+    throw inputError('input.too-short', { file: series.name }, `expected more than ${warmup} rows (the warm-up of ${formatDuration(opts.warmupMs ?? 86_400_000)} at this step), got ${values.length}; lower --warmup`);
   }
   const controller = makeController(opts, stepMs, model, startMs);
   const fleet = new SimFleet(opts.capacityPerVm, stepMs, model);

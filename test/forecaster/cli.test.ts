@@ -45,7 +45,7 @@ describe('cli forecast / backtest', () => {
     const out = sink();
     const err = sink();
     await runForecast({ ...flags(), history: dirty, horizon: '3', quantiles: '0.5' }, out, err);
-    assert.match(err.text, /dirty\.csv, column "value": 2 negative or NaN value\(s\) dropped and treated as gaps \(rows 50, 51\)/);
+    assert.match(err.text, /dirty\.csv, column "value": 2 negative, NaN or empty value\(s\) dropped and treated as gaps \(rows 50, 51\)/);
     assert.equal((JSON.parse(out.text) as { quantiles: Record<string, number[]> }).quantiles['0.5']!.length, 3);
   });
 

@@ -94,6 +94,14 @@ describe('shadowscale replay (CLI)', function () {
     await assert.rejects(runCli([...base, '--price-stopped', '-1']), /--price-stopped: expected a price per VM-minute >= 0, got "-1"/);
   });
 
+  it('GIVEN flags that would silently mean something else WHEN replaying THEN each is refused naming its flag, before any work', async () => {
+    const base = ['--history', join(dir, 'full.csv'), '--value-column', 'value', '--time-column', 'timestamp', '--capacity-per-vm', '12.5'];
+    // The history's step is 5 minutes: a 7-minute tick became 10 minutes.
+    await assert.rejects(runCli([...base, '--tick', '7m']), /--tick: expected the history's step \(5m\) or a whole multiple of it, got 7m/);
+    await assert.rejects(runCli([...base, '--price-suspended', '2']), /--price-suspended: expected a price below --price-running \(1\), got 2/);
+    await assert.rejects(runCli([...base, '--report', join(dir, 'no-such-folder', 'r.html')]), /--report: expected a file in an existing folder/);
+  });
+
   it('GIVEN a bad --capacity-per-vm WHEN replaying THEN the error names the flag', async () => {
     await assert.rejects(runCli(['--history', join(dir, 'full.csv'), '--value-column', 'value', '--time-column', 'timestamp', '--capacity-per-vm', 'lots']), /--capacity-per-vm: expected a positive number/);
   });
