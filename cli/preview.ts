@@ -9,9 +9,11 @@ import { createLogger, loggerSink } from '../automation/log';
 import { resolvePlanClock } from '../automation/modes/clock';
 import { buildPreview, readFileAtRef } from '../automation/modes/preview';
 import { abortOnSignals } from '../automation/modes/signals';
-import { createDeployer, forecastFn, historyFor, offlinePreviewFn, planFn } from '../automation/modes/wiring';
+import { createDeployer, forecastFn, historyFor, offlinePreviewFn, planFn, registryHooks } from '../automation/modes/wiring';
 import { renderPrMarkdown } from '../automation/render/pr-markdown';
 import type { Deployer } from '../automation/ports';
+import { DuckDbRecordsStore } from '../automation/adapters/records-duckdb';
+import { describeError } from '../automation/errors';
 
 interface PreviewFlags {
   config: string;
@@ -34,10 +36,16 @@ export function previewCommand(): Command {
       const sink = loggerSink(createLogger({ labels: { command: 'preview' } }));
       const shutdown = abortOnSignals(process, sink);
       let deployer: Deployer | undefined;
+      let records: DuckDbRecordsStore | undefined;
       try {
         const { clock, note } = await resolvePlanClock(config, historyFor, shutdown.signal);
         if (note) sink.emit({ code: 'run.clock', severity: 'NOTICE', message: note });
         deployer = flags.offline ? undefined : createDeployer({ config, kind: 'pulumi', workloads: config.workloads.map((w) => w.name), clock, sink });
+        // The registry a tick keeps, read only, so the comment shows the model a tick would use.
+        records = await DuckDbRecordsStore.openReadOnly(config.recordsPath).catch((error: unknown) => {
+          sink.emit({ code: 'preview.no-registry', severity: 'WARNING', message: `model registry not read (${describeError(error)}): models are selected afresh, as for a workload with no recorded model` });
+          return undefined;
+        });
         const preview = await buildPreview({
           config,
           baseConfig,
@@ -45,6 +53,7 @@ export function previewCommand(): Command {
           clock,
           history: historyFor,
           forecast: forecastFn,
+          models: records ? registryHooks(records) : undefined,
           plan: planFn(config),
           sink,
           changes: deployer ? { kind: 'pulumi', deployer } : { kind: 'offline', offlinePreview: offlinePreviewFn(config, baseConfig) },
@@ -53,6 +62,7 @@ export function previewCommand(): Command {
         if (preview.workloads.some((w) => w.error)) process.exitCode = 1;
       } finally {
         await deployer?.close?.();
+        await records?.close();
         shutdown.dispose();
       }
     });

@@ -3,6 +3,7 @@
  * default: versioned model records, published forecasts and planner decisions. Values go in as
  * bound parameters; structured fields are stored as JSON text.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -36,6 +37,20 @@ export class DuckDbRecordsStore implements RecordsStore {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {}
+
+  /**
+   * Opens an existing store read-only (a preview reads the registry a tick keeps); undefined
+   * when there is no file yet.
+   */
+  static async openReadOnly(file: string = DEFAULT_RECORDS_FILE): Promise<DuckDbRecordsStore | undefined> {
+    if (!existsSync(file)) return undefined;
+    try {
+      const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+      return new DuckDbRecordsStore(file, instance, await instance.connect());
+    } catch (err) {
+      throw storeError(file, 'open read-only', err);
+    }
+  }
 
   /** Opens (creating if needed) the store at `file`; ':memory:' keeps it in memory. */
   static async open(file: string = DEFAULT_RECORDS_FILE): Promise<DuckDbRecordsStore> {

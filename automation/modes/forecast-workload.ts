@@ -38,7 +38,8 @@ export interface WorkloadForecast {
 export interface ForecastDeps {
   history: (workload: WorkloadConfig, signal?: SignalConfig) => HistorySource;
   forecast: ForecastFn;
-  models?: ModelRegistryHooks;
+  /** Only `choose` is used here (recording is the tick's): a preview passes the registry read-only. */
+  models?: Pick<ModelRegistryHooks, 'choose'>;
   quantiles: number[];
 }
 

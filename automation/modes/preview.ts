@@ -12,7 +12,7 @@ import type { PlacementConfig, ShadowscaleConfig, SignalConfig, WorkloadConfig }
 import type { FleetPlan, FleetState, GenerationPlan, WorkloadPlan, WorkloadStatus } from '../fleet-plan';
 import { type Clock, type Deployer, type EventSink, type HistorySource, type PreviewResult } from '../ports';
 import { describeError, inputError } from '../errors';
-import { planIsolated, summarizeForecast, type ForecastFn, type PlanFn } from './run-once';
+import { planIsolated, summarizeForecast, type ForecastFn, type ModelRegistryHooks, type PlanFn } from './run-once';
 import { forecastWorkload } from './forecast-workload';
 import type { PrPreview, PrPreviewWorkload, GenerationRow } from '../render/pr-markdown';
 
@@ -25,6 +25,8 @@ export interface PreviewContext {
   /** A signal's history; without one, the workload's first signal's. */
   history: (workload: WorkloadConfig, signal?: SignalConfig) => HistorySource;
   forecast: ForecastFn;
+  /** The model registry, read only: the model a tick would use (a preview records nothing). */
+  models?: Pick<ModelRegistryHooks, 'choose'>;
   plan: PlanFn;
   sink: EventSink;
   /**
@@ -81,9 +83,9 @@ export async function buildPreview(ctx: PreviewContext, signal: AbortSignal): Pr
   for (const w of all) {
     try {
       signal.throwIfAborted();
-      // The tick's own path (no model registry: a preview records nothing), so the preview
-      // plans from the same combined forecast a tick would.
-      const made = await forecastWorkload({ history: ctx.history, forecast: ctx.forecast, quantiles: ctx.config.quantiles }, w, now, signal);
+      // The tick's own path and the model it would choose (the registry read, never written),
+      // so the preview plans from the same combined forecast a tick would.
+      const made = await forecastWorkload({ history: ctx.history, forecast: ctx.forecast, models: ctx.models, quantiles: ctx.config.quantiles }, w, now, signal);
       forecasts[w.name] = made.forecast;
       rows.get(w.name)!.forecast = summarizeForecast(made.forecast, made);
     } catch (error) {

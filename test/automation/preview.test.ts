@@ -61,6 +61,29 @@ describe('preview mode', () => {
     assert.equal(deployer.appliedPlan('web')?.generations.length, 1, 'a preview applies nothing');
   });
 
+  it('GIVEN a model recorded by the ticks WHEN previewed with the registry THEN the forecast is asked of that model, as a tick would, and nothing is recorded', async () => {
+    const asked: (string | undefined)[] = [];
+    const forecast: typeof flatForecast = async (series, options) => {
+      asked.push(options.model);
+      return { ...(await flatForecast(series, options)), model: options.model ?? 'selected-afresh' };
+    };
+    const chosen: string[] = [];
+    const preview = await buildPreview({
+      config: shadowscaleConfig(['web']),
+      clock: fixedClock(),
+      history: historyEndingAt(60_000),
+      forecast,
+      models: { choose: async (key) => { chosen.push(key); return { model: 'seasonal-median', decision: { retrain: false, reason: 'fresh', message: 'model v3 is recent' } }; } },
+      plan: stubPlanner(),
+      sink: new CollectingSink(),
+      changes: { kind: 'offline', offlinePreview: async () => ({ changes: [], log: '' }) },
+    }, new AbortController().signal);
+
+    assert.deepEqual(chosen, ['web']);
+    assert.deepEqual(asked, ['seasonal-median']);
+    assert.equal(preview.workloads[0]!.forecast?.model, 'seasonal-median');
+  });
+
   it('GIVEN a generation on all three pools WHEN costed THEN running floor, suspended and stopped are priced separately', () => {
     const g = generation('g', { running: 1, minReplicas: 3, suspended: 10, stopped: 5 });
     assert.ok(Math.abs(planCostPerHour(workloadPlan('w', [g])) - (3 * 0.2 + 10 * 0.016 + 5 * 0.008)) < 1e-12);

@@ -31,4 +31,16 @@ describe('records store (DuckDB file)', () => {
     assert.deepEqual(decisions.map((d) => [d.code, d.numbers['vms']]), [['shadow.create', 3]]);
     await reopened.close();
   });
+
+  it('GIVEN no records file WHEN opened read-only (a preview) THEN there is no store; GIVEN one THEN its models are read and nothing can be written', async () => {
+    assert.equal(await DuckDbRecordsStore.openReadOnly(join(dir, 'none', 'records.duckdb')), undefined);
+    const file = join(dir, 'ro.duckdb');
+    const store = await DuckDbRecordsStore.open(file);
+    await store.saveModel({ workload: 'web', kind: 'ets', params: {}, trainStart: '2024-01-01T00:00:00.000Z', trainEnd: '2024-01-02T00:00:00.000Z', scores: { pinball: 1 }, createdAt: '2024-01-02T00:00:00.000Z' });
+    await store.close();
+    const ro = (await DuckDbRecordsStore.openReadOnly(file))!;
+    assert.equal((await ro.latestModel('web'))?.kind, 'ets');
+    await assert.rejects(ro.saveModel({ workload: 'web', kind: 'mstl', params: {}, trainStart: '', trainEnd: '', scores: {}, createdAt: '' }), /records store .*ro\.duckdb: saving model of "web" failed/);
+    await ro.close();
+  });
 });
