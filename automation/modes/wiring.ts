@@ -4,7 +4,7 @@
  * on first use only: a `--deployer sim` run never loads the Pulumi runtime.
  */
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type * as ProgramModule from '../../stacks/program';
 import type * as OutputsModule from '../../stacks/outputs';
 import type * as OfflinePreviewModule from '../adapters/offline-preview';
@@ -95,13 +95,16 @@ export interface DeployerWiring {
   maxRunMs?: number;
 }
 
+/** The simulated fleet's plans, kept between processes in the state folder. */
+export const SIM_STATE_FILE = 'sim-fleet.json';
+
 /** `.shadowscale/` next to the configuration file holds the local state of a run. */
 export function stateDir(config: ShadowscaleConfig): string {
   return resolve(dirname(config.file), '.shadowscale');
 }
 
 export function createDeployer(w: DeployerWiring): Deployer {
-  if (w.kind === 'sim') return new SimDeployer({ config: w.config, clock: w.clock });
+  if (w.kind === 'sim') return new SimDeployer({ config: w.config, clock: w.clock, stateFile: join(stateDir(w.config), SIM_STATE_FILE) });
   const { fleetProgram } = require('../../stacks/program') as typeof ProgramModule;
   const { fleetStateFromOutputs } = require('../../stacks/outputs') as typeof OutputsModule;
   // Loaded only for real fleets: the Compute client is heavy and the simulator never needs it.

@@ -3,6 +3,8 @@
  * simulated fleets that advance with the injected clock, one step at a time, under the same
  * fleet model as replay. Demand comes from an optional function (none: no traffic).
  */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ShadowscaleConfig } from '../config-types';
 import type { FleetPlan, FleetState, WorkloadPlan } from '../fleet-plan';
 import type { ApplyResult, Clock, Deployer, DeployOptions, PreviewResult } from '../ports';
@@ -18,6 +20,17 @@ export interface SimDeployerOptions {
   model?: FleetModel;
   /** Demand of a workload during the step starting at tMs (units of its first signal). */
   demand?: (workload: string, tMs: number) => number;
+  /**
+   * Where the plans last applied are kept between processes (`run --once`, `job`), as Pulumi
+   * keeps its stacks; without it the simulated fleet lives as long as the process.
+   */
+  stateFile?: string;
+}
+
+/** What `stateFile` holds: per workload, the plan last applied and when. */
+interface SavedFleet {
+  version: 1;
+  workloads: Record<string, { appliedAt: string; plan: WorkloadPlan }>;
 }
 
 type Change = PreviewResult['changes'][number];
@@ -39,6 +52,37 @@ export class SimDeployer implements Deployer {
   constructor(private readonly opts: SimDeployerOptions) {
     this.stepMs = opts.stepMs ?? 60_000;
     this.model = opts.model ?? DEFAULT_FLEET_MODEL;
+    this.restore();
+  }
+
+  /**
+   * A fleet from an earlier process: its last plans, settled (every VM asked for is ready, each
+   * autoscaler at its floor): what a real fleet looks like a tick after an apply. A workload no
+   * longer configured is left in the file, as its stack would stay.
+   */
+  private restore(): void {
+    const saved = readSaved(this.opts.stateFile);
+    for (const [workload, entry] of Object.entries(saved.workloads)) {
+      if (!this.opts.config.workloads.some((w) => w.name === workload)) continue;
+      const at = Date.parse(entry.appliedAt);
+      const fleet = this.fleetOf(workload);
+      fleet.configure(settingsFromPlan(entry.plan, at));
+      fleet.step(at, 0, undefined, { prime: true });
+      this.lastPlans.set(workload, entry.plan);
+    }
+  }
+
+  /** Writes the applied workloads' plans, keeping the others' entries (another shard's). */
+  private save(plans: readonly WorkloadPlan[], nowMs: number): void {
+    const file = this.opts.stateFile;
+    if (!file) return;
+    const saved = readSaved(file);
+    for (const wp of plans) saved.workloads[wp.workload] = { appliedAt: new Date(nowMs).toISOString(), plan: wp };
+    mkdirSync(dirname(file), { recursive: true });
+    // Written whole under another name, then renamed: a reader never sees half a file.
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(saved));
+    renameSync(tmp, file);
   }
 
   async state(options?: DeployOptions): Promise<FleetState> {
@@ -72,6 +116,7 @@ export class SimDeployer implements Deployer {
       this.fleetOf(wp.workload).configure(settingsFromPlan(wp, nowMs));
       this.lastPlans.set(wp.workload, wp);
     }
+    this.save(plan.workloads, nowMs);
     const touched = new Set(plan.workloads.map((w) => w.workload));
     const state = this.snapshot(nowMs);
     return { state: { ...state, workloads: state.workloads.filter((w) => touched.has(w.workload)) }, changes };
@@ -130,6 +175,17 @@ export class SimDeployer implements Deployer {
       .sort((a, b) => a[0].localeCompare(b[0]))
       .map(([name, fleet]) => statusFromFleet(name, fleet, this.lastPlans.get(name), nowMs));
     return { observedAt: new Date(nowMs).toISOString(), workloads };
+  }
+}
+
+function readSaved(file: string | undefined): SavedFleet {
+  if (!file || !existsSync(file)) return { version: 1, workloads: {} };
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as SavedFleet;
+    if (parsed?.version !== 1 || typeof parsed.workloads !== 'object' || parsed.workloads === null) throw new Error('expected {"version": 1, "workloads": {...}}');
+    return parsed;
+  } catch (err) {
+    throw new ShadowscaleError('config', 'sim.state-unreadable', `${file}: the simulated fleet cannot be read (${(err as Error).message}); delete the file to start the simulation afresh`, { file });
   }
 }
 

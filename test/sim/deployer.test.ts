@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimDeployer } from '../../automation/sim/deployer';
 import { planFleet } from '../../automation/plan';
 import { ShadowscaleError } from '../../automation/errors';
@@ -28,6 +31,40 @@ async function fleetsOf(sim: SimDeployer): Promise<Record<string, [string, numbe
   const st = await sim.state();
   return Object.fromEntries(st.workloads.map((w) => [w.workload, w.generations.map((g) => [g.name, g.weight] as [string, number])]));
 }
+
+describe('SimDeployer: the fleet kept between processes', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sim-state-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('GIVEN two shards applying one workload each with a state file WHEN a later process opens it THEN both fleets are there, settled, and re-applying the same plans changes nothing', async () => {
+    const file = join(dir, 'sim-fleet.json');
+    const clock = manualClock(T0);
+    const cfg = config([workload({ name: 'api' }), workload({ name: 'web' })]);
+    const { api, web } = twoWorkloads(clock);
+    // Each shard its own process: its own deployer over the same file.
+    await new SimDeployer({ config: cfg, clock, stateFile: file }).apply(api);
+    await new SimDeployer({ config: cfg, clock, stateFile: file }).apply(web);
+
+    clock.advance(15 * STEP);
+    const later = new SimDeployer({ config: cfg, clock, stateFile: file });
+    const state = await later.state();
+    assert.deepEqual(state.workloads.map((w) => w.workload), ['api', 'web']);
+    for (const w of state.workloads) {
+      const planned = [...api.workloads, ...web.workloads].find((p) => p.workload === w.workload)!;
+      assert.deepEqual(w.generations.map((g) => [g.name, g.weight]), planned.generations.map((g) => [g.name, g.weight]));
+      assert.ok(w.generations.every((g) => g.running >= planned.generations.find((p) => p.name === g.name)!.minReplicas), 'settled at least at the floors');
+    }
+    const again = await later.preview(api);
+    assert.ok(again.changes.every((c) => c.op === 'same'), JSON.stringify(again.changes));
+  });
+
+  it('GIVEN a state file that is not the simulator\'s WHEN a deployer opens it THEN a config error names the file and the way out', () => {
+    const file = join(dir, 'sim-fleet.json');
+    writeFileSync(file, '{"stacks": []}');
+    assert.throws(() => new SimDeployer({ config: config([workload({ name: 'api' })]), clock: manualClock(T0), stateFile: file }), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'config' && e.message.includes(file) && /delete the file to start the simulation afresh/.test(e.message));
+  });
+});
 
 describe('SimDeployer', () => {
   it('GIVEN two workloads WHEN each one-workload plan is applied in turn THEN the state keeps both fleets with their planned weights', async () => {
