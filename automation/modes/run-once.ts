@@ -238,14 +238,18 @@ export function plannedUsage(plan: WorkloadPlan, status: WorkloadStatus | undefi
 }
 
 /**
- * The total caps left for the workloads planned together in this tick. Every other configured
- * workload (its forecast failed, it is held, or another shard owns it) keeps its fleet, and that
- * fleet counts against the same caps. Never below the group's minimum (one VM each in its
- * primary placement, which the planner requires); whatever then still goes over is refused by
- * recheckTotals. Shards planning at the same time each see the others' fleets as observed, so
- * growth in two shards in one tick can overshoot until the next tick trims it.
+ * The total caps left for the workloads planned together in this tick. Every other workload of
+ * this process (its forecast failed, it is held) keeps its fleet, and that fleet counts against
+ * the caps. Another shard's workloads count as observed too, but never below this shard's fair
+ * share of the caps (its workloads' share of all workloads): counted in full, the first shard to
+ * plan took the caps and a later one could not get even its first VM, tick after tick, since no
+ * shard sees the others' demand. Each shard then keeps to its share while the others hold more,
+ * and they trim on their next tick. Never below the group's minimum (one VM each in its primary
+ * placement, which the planner requires); whatever then still goes over is refused by
+ * recheckTotals.
  */
-export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group: ReadonlySet<string>): ShadowscaleConfig['totalGuardrails'] {
+export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group: ReadonlySet<string>, owned?: ReadonlySet<string>): ShadowscaleConfig['totalGuardrails'] {
+  const shard = shardCaps(config, state, owned);
   let vms = 0;
   let spend = 0;
   let minVms = 0;
@@ -254,31 +258,55 @@ export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group
     if (group.has(w.name)) {
       minVms += 1;
       minSpend += w.placements[0]?.pricePerHour ?? 0;
-      continue;
+    } else if (!owned || owned.has(w.name)) {
+      const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
+      vms += used.vms;
+      spend += used.spendPerHour;
     }
-    const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
-    vms += used.vms;
-    spend += used.spendPerHour;
   }
   return {
-    maxVms: Math.max(minVms, config.totalGuardrails.maxVms - vms),
-    maxSpendPerHour: Math.max(minSpend, config.totalGuardrails.maxSpendPerHour - spend),
+    maxVms: Math.max(minVms, shard.maxVms - vms),
+    maxSpendPerHour: Math.max(minSpend, shard.maxSpendPerHour - spend),
   };
 }
 
 /**
- * Total guardrails re-checked just before acting, over the whole configured fleet: the plans
- * about to be applied count as planned, every other workload as observed. While the total is
- * over a cap, the lowest-priority plan that grows its workload (in VMs or spend) is refused and
- * its workload counts as observed again; a plan that shrinks or keeps its workload is always
- * safe to apply. While some workload's state could not be read the total is unknown, so with
- * finite caps every growth is refused. A failover (in `exempt`) is never refused: moving traffic
- * off a failed primary comes before any cap. Returns the refused workloads with the reason.
+ * The caps for the workloads this process owns (all of them when it is not a shard): what the
+ * other shards leave, or the owned workloads' share of the caps when they leave less.
  */
-export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plans: readonly WorkloadPlan[], exempt: ReadonlySet<string> = new Set()): Map<string, string> {
+export function shardCaps(config: ShadowscaleConfig, state: FleetState, owned?: ReadonlySet<string>): ShadowscaleConfig['totalGuardrails'] {
   const { maxVms, maxSpendPerHour } = config.totalGuardrails;
+  if (!owned || config.workloads.every((w) => owned.has(w.name))) return { maxVms, maxSpendPerHour };
+  let vms = 0;
+  let spend = 0;
+  for (const w of config.workloads) {
+    if (owned.has(w.name)) continue;
+    const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
+    vms += used.vms;
+    spend += used.spendPerHour;
+  }
+  const share = config.workloads.filter((w) => owned.has(w.name)).length / config.workloads.length;
+  return {
+    maxVms: Math.max(Math.floor(maxVms * share), maxVms - vms),
+    maxSpendPerHour: Math.max(maxSpendPerHour * share, maxSpendPerHour - spend),
+  };
+}
+
+/**
+ * Total guardrails re-checked just before acting, over the workloads this process owns (all of
+ * them when it is not a shard) against shardCaps: the plans about to be applied count as
+ * planned, every other owned workload as observed. While the total is over a cap, the
+ * lowest-priority plan that grows its workload (in VMs or spend) is refused and its workload
+ * counts as observed again; a plan that shrinks or keeps its workload is always safe to apply.
+ * While some workload's state could not be read the total is unknown, so with finite caps every
+ * growth is refused. A failover (in `exempt`) is never refused: moving traffic off a failed
+ * primary comes before any cap. Returns the refused workloads with the reason.
+ */
+export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plans: readonly WorkloadPlan[], exempt: ReadonlySet<string> = new Set(), owned?: ReadonlySet<string>): Map<string, string> {
+  const { maxVms, maxSpendPerHour } = shardCaps(config, state, owned);
   const statusOf = (name: string) => state.workloads.find((s) => s.workload === name);
-  const observed = new Map(config.workloads.map((w) => [w.name, observedUsage(w, statusOf(w.name))]));
+  const mine = config.workloads.filter((w) => !owned || owned.has(w.name));
+  const observed = new Map(mine.map((w) => [w.name, observedUsage(w, statusOf(w.name))]));
   const planned = new Map(plans.map((p) => [p.workload, plannedUsage(p, statusOf(p.workload))]));
   const total = (): Usage => {
     let vms = 0;
@@ -301,15 +329,18 @@ export function recheckTotals(config: ShadowscaleConfig, state: FleetState, plan
     .sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || b.workload.localeCompare(a.workload));
   const refused = new Map<string, string>();
   const unknown = (state.unreadable ?? []).map((u) => u.workload);
-  if (unknown.length && (Number.isFinite(maxVms) || Number.isFinite(maxSpendPerHour))) {
-    for (const p of growing) refused.set(p.workload, `the total guardrails (${maxVms} VMs, ${maxSpendPerHour}/h) cannot be checked while the fleet of ${unknown.join(', ')} is unknown (its state could not be read), so ${p.workload} keeps its fleet rather than grow`);
+  const { maxVms: allVms, maxSpendPerHour: allSpend } = config.totalGuardrails;
+  if (unknown.length && (Number.isFinite(allVms) || Number.isFinite(allSpend))) {
+    for (const p of growing) refused.set(p.workload, `the total guardrails (${allVms} VMs, ${allSpend}/h) cannot be checked while the fleet of ${unknown.join(', ')} is unknown (its state could not be read), so ${p.workload} keeps its fleet rather than grow`);
     return refused;
   }
+  const whole = maxVms === allVms && maxSpendPerHour === allSpend;
+  const capsText = whole ? `the total guardrails (${maxVms} VMs, ${maxSpendPerHour}/h)` : `this shard's part of the total guardrails (${maxVms} VMs, ${Number(maxSpendPerHour.toPrecision(6))}/h of ${allVms} VMs, ${allSpend}/h)`;
   for (const p of growing) {
     const t = total();
     if (t.vms <= maxVms && t.spendPerHour <= maxSpendPerHour + 1e-9) break;
     const after = planned.get(p.workload)!;
-    refused.set(p.workload, `the fleet would hold ${t.vms} VMs at ${t.spendPerHour.toFixed(2)}/h, over the total guardrails (${maxVms} VMs, ${maxSpendPerHour}/h); ${p.workload} (priority ${priority.get(p.workload) ?? 0}) would grow to ${after.vms} VMs at ${after.spendPerHour.toFixed(2)}/h, so it keeps its fleet`);
+    refused.set(p.workload, `the ${whole ? 'fleet' : "shard's workloads"} would hold ${t.vms} VMs at ${t.spendPerHour.toFixed(2)}/h, over ${capsText}; ${p.workload} (priority ${priority.get(p.workload) ?? 0}) would grow to ${after.vms} VMs at ${after.spendPerHour.toFixed(2)}/h, so it keeps its fleet`);
     planned.delete(p.workload);
   }
   return refused;
@@ -419,7 +450,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
 
   const ready = live();
   const forecastMaxAgeMs = Object.fromEntries(ready.map((p) => [p.config.name, p.maxAgeMs!]));
-  const groupConfig = { ...ctx.config, totalGuardrails: capsForGroup(ctx.config, state, new Set(ready.map((p) => p.config.name))) };
+  const groupConfig = { ...ctx.config, totalGuardrails: capsForGroup(ctx.config, state, new Set(ready.map((p) => p.config.name)), owned) };
   const outcomes = planIsolated(ctx.plan, { now, config: groupConfig, forecasts: Object.fromEntries(ready.map((p) => [p.config.name, p.forecast!])), state, forecastMaxAgeMs }, (error) =>
     emit({ code: 'plan.isolating', severity: 'WARNING', message: `planning ${ready.length} workloads together failed (${describeError(error)}); planning each alone` }),
   );
@@ -435,7 +466,7 @@ export async function runOnce(ctx: RunContext, signal: AbortSignal): Promise<Run
     if (problems.length) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'plan.invalid', `plan not applied: ${problems.join('; ')}`, { problems }));
   }
   const failingOver = new Set(live().filter((p) => p.result.decisions.some((d) => d.code === 'failover')).map((p) => p.config.name));
-  const overTotals = recheckTotals(ctx.config, state, live().map((p) => p.plan!), failingOver);
+  const overTotals = recheckTotals(ctx.config, state, live().map((p) => p.plan!), failingOver, owned);
   for (const p of live()) {
     const reason = overTotals.get(p.config.name);
     if (reason) fail(p, 'validate plan', new ShadowscaleError('unsafe', 'guardrail.total', `plan not applied: ${reason}`));

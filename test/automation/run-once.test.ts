@@ -359,6 +359,38 @@ describe('runOnce: total guardrails across the whole fleet', () => {
   });
 });
 
+describe('total caps across job shards', () => {
+  const three = (maxVms: number) => shadowscaleConfig(['api', 'batch', 'web'], { totalGuardrails: { maxVms, maxSpendPerHour: 500 } });
+  const holding = (config: ReturnType<typeof three>, name: string, running: number): FleetState['workloads'][number] => ({ workload: name, generations: [{ name: `${name}-g1`, role: 'primary', state: 'active', placementId: config.workloads.find((w) => w.name === name)!.placements[0].id, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
+
+  it('GIVEN other shards holding the whole 40-VM cap WHEN the shard of one workload of three plans THEN it still gets its third (13 VMs) rather than nothing, tick after tick', () => {
+    const config = three(40);
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [holding(config, 'api', 34), holding(config, 'batch', 6)] };
+
+    const caps = capsForGroup(config, state, new Set(['web']), new Set(['web']));
+
+    assert.equal(caps.maxVms, 13);
+    const plan = workloadPlan('web', [generation('web-g1', { running: 13, minReplicas: 13, maxReplicas: 13 })]);
+    assert.equal(recheckTotals(config, state, [plan], new Set(), new Set(['web'])).size, 0, 'its share is not refused');
+    const more = workloadPlan('web', [generation('web-g1', { running: 14, minReplicas: 14, maxReplicas: 14 })]);
+    assert.match(recheckTotals(config, state, [more], new Set(), new Set(['web'])).get('web') ?? '', /over this shard's part of the total guardrails \(13 VMs/);
+  });
+
+  it('GIVEN the others then hold that share WHEN the first shard plans again THEN its caps shrink to what they leave, so the fleet converges to the total', () => {
+    const config = three(40);
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [holding(config, 'api', 34), holding(config, 'batch', 6), holding(config, 'web', 13)] };
+
+    assert.equal(capsForGroup(config, state, new Set(['api']), new Set(['api'])).maxVms, 21);
+  });
+
+  it('GIVEN no shards WHEN caps are computed THEN a workload of this process that was not planned counts in full (no share)', () => {
+    const config = three(40);
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [holding(config, 'api', 34)] };
+
+    assert.equal(capsForGroup(config, state, new Set(['batch', 'web'])).maxVms, 6);
+  });
+});
+
 describe('run-once helpers', () => {
   it('GIVEN a forecast WHEN summarised THEN next and peak are per level and the peak time is that of the top level', () => {
     const s = summarizeForecast({ model: 'm', stepMs: 60_000, origin: 10, originTime: NOW.toISOString(), horizon: 3, quantiles: { '0.95': [5, 9, 7], '0.5': [3, 4, 2] } });
