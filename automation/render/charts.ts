@@ -92,7 +92,7 @@ export function baseSpec(spec: Record<string, unknown>): TopLevelSpec {
 }
 
 /** The x encoding for ms timestamps, shown in UTC so a report reads the same on any machine. */
-export const TIME_X = { field: 't', type: 'temporal', title: 'time (UTC)', scale: { type: 'utc' }, axis: { labelOverlap: true } } as const;
+export const TIME_X = { field: 't', type: 'temporal', title: 'time (UTC)', scale: { type: 'utc' }, axis: { labelOverlap: true, format: '%b %d %H:%M' } } as const;
 
 type VegaModule = typeof import('vega', { with: { 'resolution-mode': 'import' } });
 type VegaLiteModule = typeof import('vega-lite', { with: { 'resolution-mode': 'import' } });

@@ -56,7 +56,7 @@ export interface BacktestReportInput {
 }
 
 /** Decisions listed in full up to this many; the rest are counted, since jsonl has them all. */
-export const MAX_DECISION_ROWS = 2000;
+export const MAX_DECISION_ROWS = 500;
 
 /** Total forecast points drawn over all origins of a backtest chart. */
 const MAX_BACKTEST_FORECAST_POINTS = 4000;
