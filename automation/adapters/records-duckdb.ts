@@ -25,6 +25,11 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS decisions (
      decided_at VARCHAR NOT NULL, workload VARCHAR NOT NULL, code VARCHAR NOT NULL, message VARCHAR NOT NULL,
      numbers JSON NOT NULL, generation VARCHAR)`,
+  // The wall-clock time a row was written: the other times are the plan clock's, which a
+  // configuration can freeze (`planAt`), and then two runs could not be told apart. Added to
+  // stores written before it (their rows have none).
+  `ALTER TABLE forecasts ADD COLUMN IF NOT EXISTS recorded_at VARCHAR`,
+  `ALTER TABLE decisions ADD COLUMN IF NOT EXISTS recorded_at VARCHAR`,
 ];
 
 function storeError(file: string, action: string, err: unknown): ShadowscaleError {
@@ -36,6 +41,7 @@ export class DuckDbRecordsStore implements RecordsStore {
     private readonly file: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly wallClock: () => Date = () => new Date(),
   ) {}
 
   /**
@@ -52,14 +58,15 @@ export class DuckDbRecordsStore implements RecordsStore {
     }
   }
 
-  /** Opens (creating if needed) the store at `file`; ':memory:' keeps it in memory. */
-  static async open(file: string = DEFAULT_RECORDS_FILE): Promise<DuckDbRecordsStore> {
+  /** Opens (creating if needed) the store at `file`; ':memory:' keeps it in memory. `wallClock`
+   * stamps each row's recorded_at. */
+  static async open(file: string = DEFAULT_RECORDS_FILE, wallClock?: () => Date): Promise<DuckDbRecordsStore> {
     try {
       if (file !== ':memory:') await mkdir(dirname(file), { recursive: true });
       const instance = await DuckDBInstance.create(file);
       const connection = await instance.connect();
       for (const sql of SCHEMA) await connection.run(sql);
-      return new DuckDbRecordsStore(file, instance, connection);
+      return new DuckDbRecordsStore(file, instance, connection, wallClock);
     } catch (err) {
       throw storeError(file, 'open', err);
     }
@@ -105,10 +112,10 @@ export class DuckDbRecordsStore implements RecordsStore {
 
   async saveForecast(workload: string, forecast: QuantileForecast, createdAt: string): Promise<void> {
     try {
-      await this.connection.run(`INSERT INTO forecasts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-        workload, createdAt, forecast.model, forecast.origin, forecast.originTime, forecast.stepMs, forecast.horizon,
-        JSON.stringify(forecast.quantiles), JSON.stringify(forecast.params ?? {}),
-      ]);
+      await this.connection.run(
+        `INSERT INTO forecasts (workload, created_at, model, origin, origin_time, step_ms, horizon, quantiles, params, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [workload, createdAt, forecast.model, forecast.origin, forecast.originTime, forecast.stepMs, forecast.horizon, JSON.stringify(forecast.quantiles), JSON.stringify(forecast.params ?? {}), this.wallClock().toISOString()],
+      );
     } catch (err) {
       throw storeError(this.file, `saving a forecast of "${workload}"`, err);
     }
@@ -140,9 +147,13 @@ export class DuckDbRecordsStore implements RecordsStore {
   }
 
   async saveDecisions(decisions: Decision[], at: string): Promise<void> {
+    const recordedAt = this.wallClock().toISOString();
     try {
       for (const d of decisions) {
-        await this.connection.run(`INSERT INTO decisions VALUES ($1, $2, $3, $4, $5, $6)`, [at, d.workload, d.code, d.message, JSON.stringify(d.numbers), d.generation ?? null]);
+        await this.connection.run(
+          `INSERT INTO decisions (decided_at, workload, code, message, numbers, generation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [at, d.workload, d.code, d.message, JSON.stringify(d.numbers), d.generation ?? null, recordedAt],
+        );
       }
     } catch (err) {
       throw storeError(this.file, 'saving decisions', err);
@@ -150,9 +161,9 @@ export class DuckDbRecordsStore implements RecordsStore {
   }
 
   /** Decisions recorded at or after `since` (ISO), oldest first. */
-  async decisions(since = ''): Promise<(Decision & { at: string })[]> {
+  async decisions(since = ''): Promise<(Decision & { at: string; recordedAt?: string })[]> {
     const reader = await this.connection.runAndReadAll(
-      `SELECT decided_at, workload, code, message, CAST(numbers AS VARCHAR) AS numbers, generation FROM decisions WHERE decided_at >= $1 ORDER BY decided_at`,
+      `SELECT decided_at, workload, code, message, CAST(numbers AS VARCHAR) AS numbers, generation, recorded_at FROM decisions WHERE decided_at >= $1 ORDER BY decided_at, recorded_at NULLS FIRST`,
       [since],
     ).catch((err: unknown) => {
       throw storeError(this.file, 'reading decisions', err);
@@ -164,6 +175,7 @@ export class DuckDbRecordsStore implements RecordsStore {
       message: String(r['message']),
       numbers: JSON.parse(String(r['numbers'])) as Record<string, number | string>,
       ...(r['generation'] === null ? {} : { generation: String(r['generation']) }),
+      ...(r['recorded_at'] === null ? {} : { recordedAt: String(r['recorded_at']) }),
     }));
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbRecordsStore } from '../../automation/adapters/records-duckdb';
 
 describe('records store (DuckDB file)', () => {
@@ -42,5 +43,28 @@ describe('records store (DuckDB file)', () => {
     assert.equal((await ro.latestModel('web'))?.kind, 'ets');
     await assert.rejects(ro.saveModel({ workload: 'web', kind: 'mstl', params: {}, trainStart: '', trainEnd: '', scores: {}, createdAt: '' }), /records store .*ro\.duckdb: saving model of "web" failed/);
     await ro.close();
+  });
+
+  it('GIVEN a store written before rows carried a wall time, and a frozen plan clock WHEN decisions are saved twice at the same plan time THEN the old rows still read and the two runs are told apart by recorded_at', async () => {
+    const file = join(dir, 'old.duckdb');
+    const old = await DuckDBInstance.create(file);
+    const c = await old.connect();
+    await c.run(`CREATE TABLE decisions (decided_at VARCHAR NOT NULL, workload VARCHAR NOT NULL, code VARCHAR NOT NULL, message VARCHAR NOT NULL, numbers JSON NOT NULL, generation VARCHAR)`);
+    await c.run(`INSERT INTO decisions VALUES ('2014-06-04T01:14:00.000Z', 'web', 'hold', 'old row', '{}', NULL)`);
+    c.closeSync();
+    old.closeSync();
+    let wall = Date.parse('2026-11-24T10:00:00Z');
+    const store = await DuckDbRecordsStore.open(file, () => new Date(wall));
+    const at = '2014-06-04T01:14:00.000Z';
+    await store.saveDecisions([{ workload: 'web', code: 'hold', message: 'run 1', numbers: {} }], at);
+    wall += 15 * 60_000;
+    await store.saveDecisions([{ workload: 'web', code: 'hold', message: 'run 2', numbers: {} }], at);
+    const rows = await store.decisions();
+    assert.deepEqual(rows.map((r) => [r.message, r.at, r.recordedAt]), [
+      ['old row', at, undefined],
+      ['run 1', at, '2026-11-24T10:00:00.000Z'],
+      ['run 2', at, '2026-11-24T10:15:00.000Z'],
+    ]);
+    await store.close();
   });
 });
