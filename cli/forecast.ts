@@ -73,7 +73,10 @@ export async function runForecast(flags: ForecastFlags, out: NodeJS.WritableStre
     out.write(`${quantileTable(times, result.quantiles)}\n`);
   }
   if (result.staleSteps) {
-    err.write(`forecast: the ${result.staleSteps} step(s) before the origin are gaps (last value at ${timeAt(series, result.origin - result.staleSteps - 1)}): forecast from that value ${result.staleSteps + 1} to ${result.staleSteps + horizon} steps ahead, intervals calibrated at those leads\n`);
+    const lastAt = timeAt(series, result.origin - result.staleSteps - 1);
+    err.write(result.fromLastValue
+      ? `forecast: the ${result.staleSteps} step(s) before the origin are gaps (last value at ${lastAt}): forecast from that value ${result.staleSteps + 1} to ${result.staleSteps + horizon} steps ahead, intervals calibrated at those leads\n`
+      : `forecast: the ${result.staleSteps} step(s) before the origin are gaps (last value at ${lastAt}), too many to calibrate a forecast from that value: forecast at the origin, intervals calibrated on errors from before the gap\n`);
   }
   const outliers = result.anomalies.filter((a) => !a.levelShift);
   const shift = result.anomalies.filter((a) => a.levelShift);

@@ -68,9 +68,12 @@ export interface EngineResult {
   candidates: CandidateResult[];
   periods: number[];
   anomalies: Anomaly[];
-  /** Steps before the origin with no value (the history stopped): the forecast is made from the
-   * last value, `staleSteps + horizon` steps ahead, and its first `staleSteps` are dropped. */
+  /** Steps before the origin with no value (the history stopped). */
   staleSteps: number;
+  /** Whether the forecast was made from the last value, `staleSteps + horizon` steps ahead (its
+   * first `staleSteps` dropped); false when the gap is too long for the history to calibrate
+   * that far, and the forecast is made at the origin, calibrated on errors from before the gap. */
+  fromLastValue: boolean;
 }
 
 /** Memoised fits, shared by every origin of one backtest (keys say which data they saw). */
@@ -310,14 +313,16 @@ export function forecastAtOrigin(values: Float64Array, K: number, opts: EngineOp
   try {
     result = forecastFromLastValue(values, last, { ...opts, horizon: opts.horizon + stale }, cache);
   } catch (err) {
-    if (err instanceof ShadowscaleError && err.code === 'input.history-too-short') {
-      throw new ShadowscaleError(err.kind, err.code, `${err.message} (the ${stale} step(s) before the origin ${K} are gaps: the forecast starts from the last value, at ${last})`, err.details, { cause: err });
-    }
+    // A gap of days needs a horizon the history cannot calibrate: forecast at the origin, whose
+    // calibration origins pass over the gap to the errors before it.
+    if (err instanceof ShadowscaleError && err.code === 'input.history-too-short') return { ...forecastFromLastValue(values, K, opts, cache), staleSteps: stale, fromLastValue: false };
     throw err;
   }
   const cut = (q: Record<string, number[]>) => Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v.slice(stale)]));
   const shorten = (c: CandidateResult): CandidateResult => ({ ...c, point: c.point.slice(stale), quantiles: cut(c.quantiles) });
-  return { ...result, selected: shorten(result.selected), candidates: result.candidates.map(shorten), staleSteps: stale };
+  // The forecaster and its residual rows stay those of the longer horizon (the online forecaster
+  // re-uses them from later origins, where it takes their first `horizon` leads).
+  return { ...result, selected: shorten(result.selected), candidates: result.candidates.map(shorten), staleSteps: stale, fromLastValue: true };
 }
 
 function forecastFromLastValue(values: Float64Array, K: number, opts: EngineOptions, cache: FitCache): EngineResult {
@@ -397,5 +402,5 @@ function forecastFromLastValue(values: Float64Array, K: number, opts: EngineOpti
   if (!Number.isFinite(selected.point[0]!)) {
     throw new ShadowscaleError('internal', 'forecast.not-finite', `model ${selected.model} produced a non-finite forecast at origin ${K}`);
   }
-  return { selected, selectedForecaster: best.f, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies, staleSteps: 0 };
+  return { selected, selectedForecaster: best.f, selectedResiduals: best.residuals, candidates: [selected, ...candidates.filter((c): c is CandidateResult => c !== undefined)], periods, anomalies, staleSteps: 0, fromLastValue: true };
 }

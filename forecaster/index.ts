@@ -28,8 +28,10 @@ export interface ForecastResult extends QuantileForecast {
   anomalies: { index: number; time: string; value: number; levelShift: boolean }[];
   /** Grid index where the data the model was fitted on ends (exclusive). */
   trainEnd: number;
-  /** Steps before the origin with no value: the forecast was made from the last value. */
+  /** Steps before the origin with no value, and whether the forecast was made from the last value
+   * that many steps further ahead (false: the gap was too long, it was made at the origin). */
   staleSteps: number;
+  fromLastValue: boolean;
 }
 
 export function validateForecastOptions(opts: ForecastOptions & { at?: number }, length: number): void {
@@ -82,6 +84,7 @@ export async function forecast(series: Series, opts: ForecastOptions & { at?: nu
     anomalies: result.anomalies.map((a) => ({ index: a.index, time: timeAt(series, a.index), value: a.value, levelShift: a.levelShift })),
     trainEnd: result.selected.trainEnd,
     staleSteps: result.staleSteps,
+    fromLastValue: result.fromLastValue,
   };
   if (opts.events?.length) applyEvents(out, series.startMs, opts.events);
   return out;

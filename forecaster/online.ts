@@ -92,8 +92,9 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
     periods = result.periods;
     forecaster = result.selectedForecaster.rebind(values);
     following = forecaster.rebind(values, undefined, true);
-    // Oldest first, like the online rows appended later.
-    rows = [...result.selectedResiduals].reverse();
+    // Oldest first, like the online rows appended later; selected at the end of a gap, the
+    // forecaster and its rows are those of a longer horizon: their first `horizon` leads.
+    rows = [...result.selectedResiduals].reverse().map((r) => r.subarray(0, opts.horizon));
     rowOrigins = rows.map(() => -Infinity);
     pools = buildPools(rows, opts.horizon);
     yardstick = pools;
@@ -124,8 +125,10 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
           select(values, upTo);
         } catch (err) {
           // Seasons found in a longer history can ask for more than there is yet.
-          if (!forecaster && err instanceof ShadowscaleError && err.code === 'input.history-too-short') return persistence(values, upTo);
-          throw err;
+          if (!(err instanceof ShadowscaleError && err.code === 'input.history-too-short')) throw err;
+          if (!forecaster) return persistence(values, upTo);
+          // The model in use goes on until a later selection can run.
+          selectedAt = upTo;
         }
       }
       // The forecaster reads the array it was built on; a replay that passes a new array is
@@ -158,9 +161,9 @@ export function createOnlineForecaster(opts: OnlineForecasterOptions): OnlineFor
       // After a level shift the seasonal models would repeat the old level for a season (the
       // engine re-anchors them when it flags one; this is the same rule on the replay's own
       // errors). Judged on the forecaster that does not follow, or following would end the shift.
-      const unfollowed = forecaster!.at(upTo);
+      const unfollowed = forecaster!.at(upTo).subarray(0, opts.horizon);
       inShift = shiftedSince(judged, values, upTo, window, yardstick!);
-      const point = inShift ? following!.at(upTo) : unfollowed;
+      const point = inShift ? following!.at(upTo).subarray(0, opts.horizon) : unfollowed;
       pending.push({ origin: upTo, point });
       judged.push({ origin: upTo, point: unfollowed });
       while (judged.length && judged[0]!.origin + opts.horizon <= upTo) judged.shift();

@@ -445,10 +445,12 @@ function unwrapAll<T>(settled: Settled<T>[], names: readonly string[], verb: str
   const failed = settled.flatMap((s, i) => (s.ok ? [] : [{ workload: names[i], error: s.error }]));
   if (failed.length === 1) throw failed[0].error;
   if (failed.length > 1) {
-    // One kind for all (an outage is transient everywhere), so the caller's retry policy holds.
+    // One kind for all (an outage is transient everywhere), so the caller's retry policy holds;
+    // a mix of kinds that are each worth retrying (a lock and a 503) is still worth retrying.
     const kinds = new Set(failed.map((f) => errorKindOf(f.error)));
+    const retryable = [...kinds].every((k) => k === 'transient' || k === 'concurrent');
     throw new ShadowscaleError(
-      kinds.size === 1 ? [...kinds][0]! : 'internal',
+      kinds.size === 1 ? [...kinds][0]! : retryable ? 'transient' : 'internal',
       'deploy.several-failed',
       `could not ${verb} ${failed.length} workloads: ${failed.map((f) => `${f.workload}: ${shortPulumiMessage(f.error)}`).join('; ')}`,
       { workloads: failed.map((f) => f.workload) },

@@ -178,7 +178,7 @@ export { horizonSteps };
 export function selectionText(kind: string, selection: Record<string, { score: number }> | undefined): string {
   const ranked = Object.entries(selection ?? {}).filter(([, v]) => Number.isFinite(v.score)).sort((a, b) => a[1].score - b[1].score);
   if (!ranked.length) return 'no selection scores';
-  const scores = `mean pinball on the calibration origins: ${ranked.map(([m, v]) => `${m} ${v.score.toPrecision(4)}`).join(', ')}`;
+  const scores = `selection scores (mean pinball, cross-calibrated on the calibration origins): ${ranked.map(([m, v]) => `${m} ${v.score.toPrecision(4)}`).join(', ')}`;
   const lowest = ranked[0]![0];
   if (kind === 'ensemble' && lowest !== kind) return `${scores}; the ensemble is kept unless a single model scores lower by more than two standard errors of the difference, and ${lowest} does not`;
   return scores;

@@ -137,14 +137,19 @@ function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number
   for (let i = 0; i < workloads.length && over(); ) {
     let j = i;
     while (j < workloads.length && tierOf(workloads[j]!) === tierOf(workloads[i]!)) j++;
-    const cuts = workloads.slice(i, j).flatMap((w) => cutsOf(w, givesLast).map((cut, order) => ({ w, cut, order })));
-    const stage = (c: (typeof cuts)[number]) => (givesLast?.has(c.cut.generation) ? 10 : 0) + (c.cut.field === 'stopped' ? 0 : c.cut.field === 'suspended' ? 1 : c.cut.generation.weight === 0 ? 2 : 3);
-    for (const rank of [...new Set(cuts.map(stage))].sort((a, b) => a - b)) {
-      const round = cuts.filter((c) => stage(c) === rank);
+    const tier = workloads.slice(i, j).map((w) => ({ w, cuts: cutsOf(w, givesLast) }));
+    const stage = (cut: Cut) => (givesLast?.has(cut.generation) ? 10 : 0) + (cut.field === 'stopped' ? 0 : cut.field === 'suspended' ? 1 : cut.generation.weight === 0 ? 2 : 3);
+    const ranks = [...new Set(tier.flatMap((t) => t.cuts.map(stage)))].sort((a, b) => a - b);
+    for (const rank of ranks) {
+      // Each workload gives one VM a round, from its least valuable cut of this stage that has
+      // one left: a tier of one workload cuts exactly as that workload alone would.
       let progress = true;
       while (over() && progress) {
         progress = false;
-        for (const c of round) if (over() && takeOne(c.w, c.cut)) progress = true;
+        for (const t of tier) {
+          if (!over()) break;
+          if (t.cuts.some((cut) => stage(cut) === rank && takeOne(t.w, cut))) progress = true;
+        }
       }
       if (!over()) break;
     }

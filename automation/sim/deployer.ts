@@ -72,7 +72,11 @@ export class SimDeployer implements Deployer {
     }
   }
 
-  /** Writes the applied workloads' plans, keeping the others' entries (another shard's). */
+  /**
+   * Writes the applied workloads' plans, keeping the others' entries (another shard's). The
+   * rename makes each write whole, but two processes applying at the same instant can each
+   * write back what they read, and one's entry is lost (the simulator's, not a real fleet's).
+   */
   private save(plans: readonly WorkloadPlan[], nowMs: number): void {
     const file = this.opts.stateFile;
     if (!file) return;

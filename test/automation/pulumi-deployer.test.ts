@@ -246,6 +246,16 @@ describe('PulumiDeployer over a fake stack driver', () => {
     await assert.rejects(d.state(), (e) => e instanceof ShadowscaleError && e.kind === 'transient' && /could not read the state of 2 workloads/.test(e.message));
   });
 
+  it('GIVEN one stack locked by another update and the other behind an outage WHEN reading state THEN the error is still transient (each is worth retrying), not internal', async () => {
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver, { retries: 0 });
+    await d.apply(plan('web', 'api'));
+    driver.failNext('outputs', 'prod-web', Object.assign(new Error('the stack is currently locked by 1 lock(s)'), { name: 'ConcurrentUpdateError' }));
+    driver.failNext('outputs', 'prod-api', Object.assign(new Error('googleapi: Error 503: backend unavailable'), { status: 503 }));
+
+    await assert.rejects(d.state(), (e) => e instanceof ShadowscaleError && e.kind === 'transient' && /could not read the state of 2 workloads/.test(e.message));
+  });
+
   it('GIVEN one of two stacks fails WHEN previewing both THEN the error names the failing workload only', async () => {
     const driver = new FakeStackDriver();
     driver.failNext('preview', 'prod-api', new NamedError('CommandError', 'error: program failed'));

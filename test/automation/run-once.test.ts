@@ -215,8 +215,8 @@ describe('runOnce', () => {
 describe('selectionText: why a model was selected', () => {
   it('GIVEN the ensemble selected while a single model has a lower mean WHEN explained THEN the scores are listed and the rule that kept the ensemble is named', () => {
     const text = selectionText('ensemble', { ensemble: { score: 1.336 }, 'seasonal-median': { score: 1.254 }, ets: { score: 2.1 } });
-    assert.match(text, /^mean pinball on the calibration origins: seasonal-median 1\.254, ensemble 1\.336, ets 2\.100; the ensemble is kept unless a single model scores lower by more than two standard errors of the difference, and seasonal-median does not$/);
-    assert.equal(selectionText('ets', { ets: { score: 1 }, ensemble: { score: 2 } }), 'mean pinball on the calibration origins: ets 1.000, ensemble 2.000');
+    assert.match(text, /^selection scores \(mean pinball, cross-calibrated on the calibration origins\): seasonal-median 1\.254, ensemble 1\.336, ets 2\.100; the ensemble is kept unless a single model scores lower by more than two standard errors of the difference, and seasonal-median does not$/);
+    assert.equal(selectionText('ets', { ets: { score: 1 }, ensemble: { score: 2 } }), 'selection scores (mean pinball, cross-calibrated on the calibration origins): ets 1.000, ensemble 2.000');
   });
 });
 

@@ -73,6 +73,16 @@ describe('forecaster forecast/backtest', () => {
     assert.ok(f.quantiles['0.99']!.every((v, h) => v > f.quantiles['0.5']![h]! + 1), 'the 0.99 quantile stands above the median');
   });
 
+  it('GIVEN a metric silent for the last 5 of 14 days WHEN forecasting a day THEN the gap is too long to forecast from the last value: the forecast is made at the origin, calibrated on errors from before the gap (it threw)', async () => {
+    const s = generate({ length: 14 * 288, stepMs: 300_000, seasons: { 288: 40 }, level: 150, noise: 4, seed: 21 });
+    const silent = { ...s, values: Float64Array.from(s.values).fill(NaN, 9 * 288) };
+    const f = await forecast(silent, { horizon: 24, quantiles: [0.5, 0.99] });
+    assert.equal(f.staleSteps, 5 * 288);
+    assert.equal(f.fromLastValue, false);
+    assert.equal(f.quantiles['0.5']!.length, 24);
+    assert.ok(f.quantiles['0.99']!.every((v, h) => v > f.quantiles['0.5']![h]! + 1), `0.99 ${f.quantiles['0.99']}`);
+  });
+
   it('GIVEN a gap longer than the calibration span that ends one value before the origin WHEN forecasting THEN calibration reaches past the gap (no point mass)', async () => {
     const s = series();
     const gapped = { ...s, values: Float64Array.from(s.values) };

@@ -35,4 +35,16 @@ describe('forecaster createOnlineForecaster', () => {
     const recent = jumped.slice(at - 6, at).reduce((a, b) => a + b, 0) / 6;
     assert.ok(f.quantiles['0.5']![0]! > 0.85 * recent, `median ${f.quantiles['0.5']![0]} vs recent level ${recent} (model ${f.model})`);
   });
+
+  it('GIVEN four silent days in a replay WHEN observing every 3 steps through and after them THEN every forecast has the horizon length and nothing throws (a selection at the end of the gap threw, or returned longer paths)', () => {
+    const day = 288;
+    const s = generate({ length: 10 * day, stepMs: 300_000, seasons: { [day]: 40 }, level: 150, noise: 4, seed: 5 });
+    const gapped = Float64Array.from(s.values).fill(NaN, 4 * day, 8 * day);
+    const online = createOnlineForecaster({ stepMs: 300_000, horizon: 5, quantiles: [0.5, 0.95], refitEverySteps: 72 });
+    for (let upTo = 2 * day; upTo + 5 <= gapped.length; upTo += 3) {
+      const f = online.observe(gapped, upTo);
+      assert.equal(f.quantiles['0.95']!.length, 5, `at ${upTo}`);
+      assert.ok(f.quantiles['0.95']!.every(Number.isFinite), `at ${upTo}`);
+    }
+  });
 });

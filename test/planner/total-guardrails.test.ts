@@ -115,6 +115,23 @@ describe('trimHeldToCaps', () => {
     assert.equal([...given.values()].reduce((n, g) => n + g.vms, 0), 28);
   });
 
+  it('GIVEN two workloads of one priority, one with two serving generations WHEN a cap binds THEN each workload gives a VM in turn (not each generation), 6 and 6', () => {
+    const api = workloadPlan('api', [generation('api-g1', { running: 18, minReplicas: 18, maxReplicas: 40 })]);
+    const web = workloadPlan('web', [generation('web-g1', { running: 9, minReplicas: 9, maxReplicas: 40, weight: 500 }), generation('web-g2', { running: 9, minReplicas: 9, maxReplicas: 40, weight: 500 })]);
+
+    const given = trimHeldToCaps([api, web], 24, Infinity, new Map([['api-g1', 18], ['web-g1', 9], ['web-g2', 9]]), undefined, () => 10);
+
+    assert.deepEqual([...given].map(([w, g]) => [w, g.vms]), [['api', 6], ['web', 6]]);
+  });
+
+  it('GIVEN one workload whose primary carries 900 of its traffic and a generation 100 WHEN trimmed alone THEN the least valuable generation gives first, down to its one VM, as before tiers', () => {
+    const w = workloadPlan('w', [generation('w-g1', { running: 6, minReplicas: 6, maxReplicas: 40, weight: 900 }), generation('w-g2', { running: 6, minReplicas: 6, maxReplicas: 40, weight: 100 })]);
+
+    trimHeldToCaps([w], 4, Infinity, new Map([['w-g1', 6], ['w-g2', 6]]));
+
+    assert.deepEqual(w.generations.map((g) => [g.name, g.running]), [['w-g1', 3], ['w-g2', 1]]);
+  });
+
   it('GIVEN the same plans WHEN trimmed on floors alone (trimToCaps, the workload guardrail) THEN autoscaler caps are left to capAutoscalers', () => {
     const lo = workloadPlan('lo', [generation('lo-g1', { running: 20, minReplicas: 20, maxReplicas: 50 })]);
 
