@@ -18,8 +18,15 @@ export interface Anomaly {
 }
 
 /** The central 99 % interval outside which an actual is an anomaly. */
-export const ANOMALY_LOWER = 0.005;
-export const ANOMALY_UPPER = 0.995;
+const ANOMALY_LOWER = 0.005;
+const ANOMALY_UPPER = 0.995;
+
+/** 1 above the central 99 % interval of the sorted error pool, -1 below it, 0 inside (or no pool). */
+export function anomalySide(error: number, sortedPool: Float64Array): -1 | 0 | 1 {
+  if (Number.isNaN(error) || !sortedPool.length) return 0;
+  if (error > conformalQuantile(sortedPool, ANOMALY_UPPER)) return 1;
+  return error < conformalQuantile(sortedPool, ANOMALY_LOWER) ? -1 : 0;
+}
 
 /**
  * `residuals[0]` are the errors of the forecast from `origin` (the most recent calibration
@@ -35,9 +42,7 @@ export function flagAnomalies(residuals: ResidualMatrix, origin: number, values:
   const recent = residuals[0]!;
   const out: Anomaly[] = [];
   for (let h = 0; h < horizon; h++) {
-    const e = recent[h]!;
-    if (Number.isNaN(e) || !pools[h]!.length) continue;
-    if (e < conformalQuantile(pools[h]!, ANOMALY_LOWER) || e > conformalQuantile(pools[h]!, ANOMALY_UPPER)) {
+    if (anomalySide(recent[h]!, pools[h]!) !== 0) {
       out.push({ index: origin + h, value: values[origin + h]!, levelShift: false });
     }
   }

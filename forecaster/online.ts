@@ -6,8 +6,8 @@
  * Pure: uses values[0..upTo) only.
  */
 import { ShadowscaleError } from '../automation/errors';
-import { ANOMALY_LOWER, ANOMALY_UPPER } from './anomalies';
-import { buildPools, calibratedQuantiles, conformalQuantile, type CalibrationPools } from './calibration';
+import { anomalySide } from './anomalies';
+import { buildPools, calibratedQuantiles, type CalibrationPools } from './calibration';
 import { anchorWindow, FitCache, forecastAtOrigin, minTrainSteps, refitSpacing, type Forecaster } from './engine';
 import { assertModelsPrepared } from './models';
 import { timeAt } from './series';
@@ -47,10 +47,7 @@ function shiftedSince(pending: readonly { origin: number; point: Float64Array }[
   let side = 0;
   for (let t = upTo - window; t < upTo; t++) {
     const h = t - made.origin;
-    const pool = pools.pools[h];
-    const e = values[t]! - made.point[h]!;
-    if (!pool?.length || Number.isNaN(e)) return false;
-    const s = e > conformalQuantile(pool, ANOMALY_UPPER) ? 1 : e < conformalQuantile(pool, ANOMALY_LOWER) ? -1 : 0;
+    const s = pools.pools[h] ? anomalySide(values[t]! - made.point[h]!, pools.pools[h]!) : 0;
     if (s === 0 || (side && s !== side)) return false;
     side = s;
   }

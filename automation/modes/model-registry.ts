@@ -32,7 +32,9 @@ export interface ModelChoice {
 }
 
 export interface RecentAccuracy {
-  /** Mean pinball loss over every (forecast, step, level) whose actual is now known. */
+  /** Mean pinball loss per lead over the forecasts and levels whose actual is now known, then
+   * averaged over the leads, as the backtest's score weighs them (the short leads of many
+   * overlapping forecasts would otherwise outweigh the long ones). */
   pinball: number;
   /** Distinct steps of actuals those forecasts were scored on. */
   steps: number;
@@ -40,10 +42,9 @@ export interface RecentAccuracy {
   horizon: number;
 }
 
-/** Mean pinball loss of past forecasts over the actuals now known (undefined if none yet). */
+/** Pinball loss of past forecasts over the actuals now known (undefined if none yet). */
 export function recentAccuracy(pasts: QuantileForecast[], series: Series): RecentAccuracy | undefined {
-  let sum = 0;
-  let n = 0;
+  const perLead = new Map<number, { sum: number; n: number }>();
   let horizon = 0;
   const steps = new Set<number>();
   for (const past of pasts) {
@@ -54,14 +55,18 @@ export function recentAccuracy(pasts: QuantileForecast[], series: Series): Recen
       values.forEach((predicted, h) => {
         const actual = series.values[first + h];
         if (first + h >= 0 && first + h < series.values.length && Number.isFinite(actual) && Number.isFinite(predicted)) {
-          sum += pinball(actual, predicted, q);
-          n++;
+          const lead = perLead.get(h) ?? { sum: 0, n: 0 };
+          perLead.set(h, lead);
+          lead.sum += pinball(actual, predicted, q);
+          lead.n++;
           steps.add(first + h);
         }
       });
     }
   }
-  return n ? { pinball: sum / n, steps: steps.size, horizon } : undefined;
+  if (!perLead.size) return undefined;
+  const means = [...perLead.values()].map((l) => l.sum / l.n);
+  return { pinball: means.reduce((a, b) => a + b, 0) / means.length, steps: steps.size, horizon };
 }
 
 /**

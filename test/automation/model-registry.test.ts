@@ -180,6 +180,11 @@ describe('model registry in a tick', () => {
     const both = recentAccuracy([past, next], series)!;
     assert.equal(both.steps, 3);
     assert.ok(Math.abs(both.pinball - 0.5) < 1e-9, `mean of 0, 0, 1, 1: ${both.pinball}`);
+    // Each lead weighs the same, as in the backtest's score: lead 0 scored twice at 0, lead 1 once at 4.
+    const at = (o: number, points: number[]): QuantileForecast => ({ model: 'm', stepMs: STEP, origin: o, originTime: new Date(START + o * STEP).toISOString(), horizon: 2, quantiles: { '0.5': points } });
+    const n = series.values.length;
+    const uneven = recentAccuracy([at(n - 2, [series.values[n - 2]!, series.values[n - 1]! + 8]), at(n - 1, [series.values[n - 1]!, 0])], series)!;
+    assert.ok(Math.abs(uneven.pinball - 2) < 1e-9, `per-lead means 0 and 4: ${uneven.pinball} (pooled it was 4/3)`);
   });
 });
 
