@@ -723,8 +723,9 @@ function applyTotalGuardrails(workloads: WorkloadPlan[], ctx: Ctx, state: FleetS
   const order = [...workloads].sort((a, b) => (priority.get(a.workload) ?? 0) - (priority.get(b.workload) ?? 0) || a.workload.localeCompare(b.workload));
   const given = trimHeldToCaps(order, maxVms, maxSpendPerHour, runningNow, ctx.replacements, (w) => priority.get(w.workload) ?? 0);
   for (const [workload, g] of [...given].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const pools = g.pools.map((p) => `${p.vms} ${p.field} of ${p.generation}'s pool`);
     const capped = g.capped.map((c) => `${c.generation}'s autoscaler is capped at ${c.maxReplicas} VMs${c.runningNow > c.maxReplicas ? ` (it runs ${c.runningNow}: the group scales in to ${c.maxReplicas})` : ''}`);
-    decide(ctx, workload, 'guardrail.total', `the fleet would hold ${vms} VMs at ${spend.toFixed(2)}/h once applied, above the total caps (${maxVms} VMs, ${maxSpendPerHour}/h): ${workload} (priority ${priority.get(workload) ?? 0}) gives ${g.vms} VMs${capped.length ? `; ${capped.join('; ')}` : ''}`, {
+    decide(ctx, workload, 'guardrail.total', `the fleet would hold ${vms} VMs at ${spend.toFixed(2)}/h once applied, above the total caps (${maxVms} VMs, ${maxSpendPerHour}/h): ${workload} (priority ${priority.get(workload) ?? 0}) gives ${g.vms} VMs${pools.length ? ` (${pools.join(', ')})` : ''}${capped.length ? `; ${capped.join('; ')}` : ''}`, {
       vms, spendPerHour: round(spend), maxVms, maxSpendPerHour, trimmed: g.vms, priority: priority.get(workload) ?? 0,
       ...Object.fromEntries(g.capped.map((c) => [`maxReplicas:${c.generation}`, c.maxReplicas])),
     });

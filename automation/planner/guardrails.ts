@@ -77,6 +77,8 @@ export interface Given {
   vms: number;
   /** Generations whose running VMs were cut: their autoscaler's new cap, and what ran before. */
   capped: { generation: string; maxReplicas: number; runningNow: number }[];
+  /** Pool VMs taken, per generation and kind. */
+  pools: { generation: string; field: 'suspended' | 'stopped'; vms: number }[];
 }
 
 /**
@@ -117,7 +119,7 @@ function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number
     // it cannot serve (and capAutoscalers would cap it at 0).
     const keep = cut.field === 'running' && g.weight > 0 ? 1 : 0;
     if ((cut.field === 'running' ? heldOf(g) : g[cut.field]) <= keep) return false;
-    const mine = given.get(w.workload) ?? { vms: 0, capped: [] };
+    const mine = given.get(w.workload) ?? { vms: 0, capped: [], pools: [] };
     given.set(w.workload, mine);
     mine.vms += 1;
     vms -= 1;
@@ -126,6 +128,9 @@ function trim(workloads: WorkloadPlan[], maxVms: number, maxSpendPerHour: number
       held.set(g, heldOf(g) - 1);
       spend -= g.placement.pricePerHour;
     } else {
+      const field = cut.field;
+      const pool = mine.pools.find((p) => p.generation === g.name && p.field === field) ?? mine.pools[mine.pools.push({ generation: g.name, field, vms: 0 }) - 1]!;
+      pool.vms += 1;
       g[cut.field] -= 1;
       spend -= cut.field === 'suspended' ? g.placement.suspendedPricePerHour : g.placement.stoppedPricePerHour;
     }

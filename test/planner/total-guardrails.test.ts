@@ -73,7 +73,7 @@ describe('trimHeldToCaps', () => {
     const given = trimHeldToCaps([lo, hi], 70, Infinity, new Map([['lo-g1', 40], ['hi-g1', 10]]));
 
     // 50 + 40 = 90 held: lo gives 20 of the 40 it runs; its floor of 20 stays.
-    assert.deepEqual([...given], [['lo', { vms: 20, capped: [{ generation: 'lo-g1', maxReplicas: 20, runningNow: 40 }] }]]);
+    assert.deepEqual([...given], [['lo', { vms: 20, capped: [{ generation: 'lo-g1', maxReplicas: 20, runningNow: 40 }], pools: [] }]]);
     assert.equal(lo.generations[0]!.maxReplicas, 20);
     assert.equal(lo.generations[0]!.running, 20);
     assert.equal(heldRunning(lo.generations[0]!, 40), 20);
@@ -109,6 +109,7 @@ describe('trimHeldToCaps', () => {
 
     // 68 held, 28 over: the 17 suspended first, then 11 running VMs from the three in turn.
     assert.equal(web.generations[1]!.suspended, 0);
+    assert.deepEqual(given.get('web')!.pools, [{ generation: 'web-g2', field: 'suspended', vms: 17 }], 'the pool taken is named');
     const running = [api, batch, web].map((w) => w.generations[0]!.running);
     assert.equal(running.reduce((a, b) => a + b, 0), 40);
     assert.ok(Math.max(...running) - Math.min(...running) <= 1, `running ${running}`);
