@@ -40,7 +40,7 @@ export function jobCommand(): Command {
       const sink = loggerSink(createLogger({ labels: { command: 'job', task: `${task.index}/${task.count}` } }));
       sink.emit({ code: 'job.shard', severity: 'INFO', message: `task ${task.index} of ${task.count}: ${workloads.length} workload(s): ${workloads.join(', ') || 'none'}` });
       const shutdown = abortOnSignals(process, sink);
-      const ctx = await buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: 'apply', workloads, sink, maxRunMs: taskTimeoutMs + LOCK_GRACE_MS });
+      const ctx = await buildRunContext({ config, deployerKind: flags.deployer ?? config.deployer.kind, mode: 'apply', workloads, sink, maxRunMs: taskTimeoutMs + LOCK_GRACE_MS, ephemeralDisk: true });
       const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(Math.max(1_000, taskTimeoutMs - SHUTDOWN_MARGIN_MS))]);
       try {
         const results = await runOnce(ctx, signal);

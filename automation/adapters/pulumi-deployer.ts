@@ -239,6 +239,18 @@ export interface RecoveryMarkers {
   clear(stackName: string): Promise<void>;
 }
 
+/**
+ * For a process whose disk does not outlive it (a Cloud Run task: its filesystem is in memory):
+ * a marker written there would never reach the next execution, so every update refreshes first.
+ */
+export class RefreshEveryUp implements RecoveryMarkers {
+  async pending(): Promise<string | undefined> {
+    return "this process's disk does not keep recovery markers between executions, so every update refreshes first";
+  }
+  async mark(): Promise<void> {}
+  async clear(): Promise<void> {}
+}
+
 /** One small JSON file per stack under `dir` (e.g. `.shadowscale/recovery`). */
 export class FileRecoveryMarkers implements RecoveryMarkers {
   constructor(private readonly dir: string) {}
@@ -363,8 +375,8 @@ export class PulumiDeployer implements Deployer {
 
   /**
    * One stack call with the recovery rules around it: refresh first when the last `up` did not
-   * finish; on a lock, cancel it only when its owners are known to be gone; on abort, cancel
-   * our own in-flight update and leave a refresh for the next run; retry what is retryable.
+   * finish; on a lock, cancel it only when its owners are known to be gone; on abort, leave a
+   * refresh for the next run; retry what is retryable.
    */
   private async onStack<T>(workload: string, fullPlan: FleetPlan, operation: 'preview' | 'up', signal: AbortSignal | undefined, call: (session: StackSession) => Promise<T>): Promise<T> {
     const stackName = stackNameFor(this.options.deployer.stackPrefix, workload);
@@ -407,12 +419,11 @@ export class PulumiDeployer implements Deployer {
       return;
     }
     if (signal?.aborted && operation === 'up') {
-      // The SDK has stopped the CLI with SIGINT; a lock it could not release is ours, and
-      // our process is gone, so removing it is safe. Pending operations need a refresh.
-      this.emit('WARNING', 'deploy.cancelled', `stack ${stackName}: update cancelled (${describeError(signal.reason)}); removing its lock, the next update refreshes first`, labels);
-      await session.cancel().catch((cancelError: unknown) => {
-        this.emit('ERROR', 'deploy.cancel-failed', `stack ${stackName}: pulumi cancel failed: ${shortPulumiMessage(cancelError)}`, labels);
-      });
+      // The SDK stops the CLI with SIGINT and waits for it: a CLI that stopped releases its own
+      // lock. `pulumi cancel` would remove every lock on the stack, another execution's taken a
+      // moment ago included; a lock left behind by a CLI that could not stop is the stale-lock
+      // policy's to judge, by its owner, at the next update. Pending operations need a refresh.
+      this.emit('WARNING', 'deploy.cancelled', `stack ${stackName}: update cancelled (${describeError(signal.reason)}); the next update refreshes first`, labels);
       await this.options.recovery.mark(stackName, 'update cancelled', now);
       return;
     }

@@ -24,7 +24,7 @@ import { DuckDbRecordsStore } from '../adapters/records-duckdb';
 import { MonitoringForecastPublisher } from '../adapters/monitoring-publisher';
 import { chooseModel, recordModel } from './model-registry';
 import { resolvePlanClock } from './clock';
-import { FileRecoveryMarkers, PulumiDeployer, localWorkspaceDriver, type StackOutputs } from '../adapters/pulumi-deployer';
+import { FileRecoveryMarkers, PulumiDeployer, RefreshEveryUp, localWorkspaceDriver, type StackOutputs } from '../adapters/pulumi-deployer';
 import type { ForecastFn, ForecastPublisher, ModelRegistryHooks, PlanFn, RunContext } from './run-once';
 
 /** The history of one of a workload's signals; without a signal, the first one's (the workload's). */
@@ -93,6 +93,8 @@ export interface DeployerWiring {
   sink: EventSink;
   /** Longest a run can live (Cloud Run task timeout); lets a lock older than it be cancelled. */
   maxRunMs?: number;
+  /** The process's disk does not outlive it (a Cloud Run task): refresh before every update. */
+  ephemeralDisk?: boolean;
 }
 
 /** The simulated fleet's plans, kept between processes in the state folder. */
@@ -126,7 +128,7 @@ export function createDeployer(w: DeployerWiring): Deployer {
     observer: createComputeObserver(),
     clock: w.clock,
     sink: w.sink,
-    recovery: new FileRecoveryMarkers(resolve(dir, 'recovery')),
+    recovery: w.ephemeralDisk ? new RefreshEveryUp() : new FileRecoveryMarkers(resolve(dir, 'recovery')),
     lockPolicy: { hostname: hostname(), isPidAlive, maxRunMs: w.maxRunMs },
   });
 }
@@ -151,6 +153,7 @@ export interface RunWiring {
   clock?: Clock;
   sink: EventSink;
   maxRunMs?: number;
+  ephemeralDisk?: boolean;
 }
 
 export function registryHooks(records: RecordsStore): ModelRegistryHooks {
@@ -196,7 +199,7 @@ export async function buildRunContext(w: RunWiring): Promise<RunContext & { note
   const resolved = w.clock ? { clock: w.clock, note: undefined } : await resolvePlanClock(w.config, historyFor);
   const records = await DuckDbRecordsStore.open(w.config.recordsPath);
   const publisher = publisherFor(w.config, w.sink);
-  const deployer = createDeployer({ config: w.config, kind: w.deployerKind, workloads: stateWorkloads(w.config, workloads), clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs });
+  const deployer = createDeployer({ config: w.config, kind: w.deployerKind, workloads: stateWorkloads(w.config, workloads), clock: resolved.clock, sink: w.sink, maxRunMs: w.maxRunMs, ephemeralDisk: w.ephemeralDisk });
   return {
     config: w.config,
     clock: resolved.clock,

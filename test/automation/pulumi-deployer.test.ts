@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FleetPlan, FleetState } from '../../automation/fleet-plan';
 import { ShadowscaleError } from '../../automation/errors';
 import {
-  FileRecoveryMarkers, PulumiDeployer, changesFromEvents, explainPulumiError, needsRefreshAfterFailure, parseLockOwners, planForWorkload,
+  FileRecoveryMarkers, PulumiDeployer, RefreshEveryUp, changesFromEvents, explainPulumiError, needsRefreshAfterFailure, parseLockOwners, planForWorkload,
   stackNameFor, staleLockVerdict, type RecoveryMarkers, type StackOutputs, type StepEvent,
 } from '../../automation/adapters/pulumi-deployer';
 import { FakeStackDriver, NamedError } from './fake-stack-driver';
@@ -119,7 +119,7 @@ const stateWithMigLinks = (outputs: StackOutputs, observedAt: string): FleetStat
   return state;
 };
 
-function deployer(driver: FakeStackDriver, overrides: { markers?: MemoryMarkers; hostname?: string; retries?: number; observer?: FleetObserver; fleetStateFromOutputs?: typeof stateFromOutputs } = {}) {
+function deployer(driver: FakeStackDriver, overrides: { markers?: MemoryMarkers; recovery?: RecoveryMarkers; hostname?: string; retries?: number; observer?: FleetObserver; fleetStateFromOutputs?: typeof stateFromOutputs } = {}) {
   const sink = new CollectingSink();
   const markers = overrides.markers ?? new MemoryMarkers();
   const d = new PulumiDeployer({
@@ -130,7 +130,7 @@ function deployer(driver: FakeStackDriver, overrides: { markers?: MemoryMarkers;
     ...(overrides.observer ? { observer: overrides.observer } : {}),
     clock: fixedClock(),
     sink,
-    recovery: markers,
+    recovery: overrides.recovery ?? markers,
     lockPolicy: { hostname: overrides.hostname ?? 'laptop', isPidAlive: () => false },
     backoff: { minTimeoutMs: 1, maxTimeoutMs: 2 },
   });
@@ -200,7 +200,15 @@ describe('PulumiDeployer over a fake stack driver', () => {
     assert.equal(markers.marks.size, 0);
   });
 
-  it('GIVEN an in-flight up WHEN the signal aborts THEN the update is cancelled, a refresh is left for next time, and the error is cancelled', async () => {
+  it('GIVEN a process whose disk does not outlive it (a Cloud Run task) WHEN it applies twice THEN each update refreshes first (a marker written there would never reach the next execution)', async () => {
+    const driver = new FakeStackDriver();
+    const { d } = deployer(driver, { recovery: new RefreshEveryUp() });
+    await d.apply(plan('web'));
+    await d.apply(plan('web'));
+    assert.deepEqual(driver.log, ['open prod-web', 'refresh prod-web', 'up prod-web', 'open prod-web', 'refresh prod-web', 'up prod-web']);
+  });
+
+  it('GIVEN an in-flight up WHEN the signal aborts THEN a refresh is left for next time, no lock is cancelled (pulumi cancel removes every lock, another execution\'s too), and the error is cancelled', async () => {
     const driver = new FakeStackDriver();
     driver.hangUp = true;
     const { d, markers, sink } = deployer(driver);
@@ -210,7 +218,7 @@ describe('PulumiDeployer over a fake stack driver', () => {
     setTimeout(() => controller.abort(new Error('received SIGTERM')), 10);
 
     await assert.rejects(applying, (e) => e instanceof ShadowscaleError && e.kind === 'cancelled' && /SIGTERM/.test(e.message));
-    assert.deepEqual(driver.log, ['open prod-web', 'up prod-web', 'cancel prod-web']);
+    assert.deepEqual(driver.log, ['open prod-web', 'up prod-web']);
     assert.equal(markers.marks.get('prod-web'), 'update cancelled');
     assert.ok(sink.codes().includes('deploy.cancelled'));
   });
