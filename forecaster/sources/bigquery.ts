@@ -64,6 +64,8 @@ const GROUP_FILTER = {
  * The SQL for one group. Parameters only: @metric_type, @start, @end, @group, @step_sec.
  * `_PARTITIONTIME` prunes the ingestion-time partitions: a point is written on or after the day
  * it happened, and the exporter runs well within a day of it, hence one day of slack at the end.
+ * Rows still in the streaming buffer (the exporter streams with insertAll) have no partition
+ * yet (NULL): without them the newest exported minutes were left out.
  */
 export function buildHistorySql(tableRef: string, groupBy: keyof typeof GROUP_FILTER): string {
   return `
@@ -74,8 +76,7 @@ WITH points AS (
     metric_kind,
     COALESCE(point.value.double_value, CAST(point.value.int64_value AS FLOAT64)) AS v
   FROM ${tableRef}
-  WHERE _PARTITIONTIME >= TIMESTAMP_TRUNC(@start, DAY)
-    AND _PARTITIONTIME < TIMESTAMP_ADD(@end, INTERVAL 1 DAY)
+  WHERE (_PARTITIONTIME IS NULL OR (_PARTITIONTIME >= TIMESTAMP_TRUNC(@start, DAY) AND _PARTITIONTIME < TIMESTAMP_ADD(@end, INTERVAL 1 DAY)))
     AND COALESCE(point.interval.start_time, point.interval.end_time) >= @start
     AND COALESCE(point.interval.start_time, point.interval.end_time) < @end
     AND metric.type = @metric_type
@@ -176,6 +177,10 @@ export class BigQueryHistorySource implements HistorySource {
     if (!points.length) {
       // No row at all is almost always a wrong metric type, group name or table, not silence.
       throw inputError('empty-series', { field: 'history.bigquery' }, `${where}: no points between ${new Date(startMs).toISOString()} and ${new Date(endMs).toISOString()}; check the metric type, the group name and the table`);
+    }
+    if (points.every((p) => Number.isNaN(p.v))) {
+      // Rows with no INT64 or DOUBLE value: a DISTRIBUTION or BOOL metric, which this reader does not aggregate.
+      throw inputError('non-numeric-metric', { field: 'history.bigquery.metricType' }, `${where}: expected INT64 or DOUBLE points, got ${points.length} step(s) of rows with neither (a DISTRIBUTION or BOOL metric?); choose a metric with numeric values`);
     }
     const { series, report } = toGrid(points, { name, stepMs });
     this.lastReport = report;

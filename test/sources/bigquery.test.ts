@@ -82,7 +82,7 @@ describe('sources/bigquery: BigQueryHistorySource against the local BigQuery fak
     const { query } = sentQuery();
     for (const value of [nasty, 'evil', 'web', '2024-05-06', '12:00', '60']) assert.ok(!query.includes(value), `SQL contains ${value}`);
     for (const param of ['@metric_type', '@start', '@end', '@group', '@step_sec']) assert.ok(query.includes(param), `SQL lacks ${param}`);
-    assert.match(query, /_PARTITIONTIME >= TIMESTAMP_TRUNC\(@start, DAY\)/);
+    assert.match(query, /_PARTITIONTIME IS NULL OR \(_PARTITIONTIME >= TIMESTAMP_TRUNC\(@start, DAY\)/, 'rows still in the streaming buffer (no partition yet) are read');
     assert.match(query, /_PARTITIONTIME < TIMESTAMP_ADD\(@end/);
     assert.match(query, /FROM `demo-project\.metric_export\.sd_metrics_export_fin`/);
     assert.match(query, /metric_metadata\.system_labels/);
@@ -162,6 +162,11 @@ describe('sources/bigquery: BigQueryHistorySource against the local BigQuery fak
   it('GIVEN a 403 rateLimitExceeded WHEN read THEN the reason makes it transient', async () => {
     fake.setReply({ error: { status: 403, reason: 'rateLimitExceeded', message: 'Exceeded rate limits: too many concurrent queries' } });
     await assert.rejects(source().read({ start: new Date(START), end: new Date(START + MIN) }), (e: unknown) => e instanceof ShadowscaleError && e.kind === 'transient');
+  });
+
+  it('GIVEN rows whose every value is NULL (a DISTRIBUTION or BOOL metric) WHEN read THEN an input error says so instead of an all-gap series', async () => {
+    fake.setReply(rowsReply([[START, null], [START + MIN, null]]));
+    await assert.rejects(source().read({ start: new Date(START), end: new Date(START + 2 * MIN) }), (e: unknown) => e instanceof ShadowscaleError && e.code === 'non-numeric-metric' && /expected INT64 or DOUBLE points/.test(e.message) && /cpu\/utilization/.test(e.message));
   });
 
   it('GIVEN no rows WHEN read THEN it is an input error naming the metric and group', async () => {
