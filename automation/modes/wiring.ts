@@ -45,11 +45,16 @@ export function historyFor(workload: WorkloadConfig, signal?: SignalConfig): His
   });
   const recentMinutes = bq.recentMinutes ?? 60;
   if (recentMinutes === 0) return exported;
-  const recent = new MonitoringHistorySource({
-    projectId: workload.project ?? bq.project, metricType: bq.metricType, metricKind: bq.metricKind ?? 'GAUGE',
+  // The kind configured, or else the one the exported rows carry (GAUGE when neither says).
+  const recentFor = (exportedKind: string | undefined) => new MonitoringHistorySource({
+    projectId: workload.project ?? bq.project, metricType: bq.metricType, metricKind: bq.metricKind ?? asMetricKind(exportedKind) ?? 'GAUGE',
     instanceGroup: bq.instanceGroup, backendService: bq.backendService, stepMs,
   });
-  return new ExportWithRecentHistorySource(exported, recent, recentMinutes * 60_000);
+  return new ExportWithRecentHistorySource(exported, recentFor, recentMinutes * 60_000);
+}
+
+function asMetricKind(kind: string | undefined): 'GAUGE' | 'DELTA' | 'CUMULATIVE' | undefined {
+  return kind === 'GAUGE' || kind === 'DELTA' || kind === 'CUMULATIVE' ? kind : undefined;
 }
 
 export const forecastFn: ForecastFn = (series, options) => forecast(series, options);

@@ -83,11 +83,11 @@ WITH points AS (
     AND ${GROUP_FILTER[groupBy]}
 ),
 per_series AS (
-  SELECT bucket_sec, series_key, IF(metric_kind = 'GAUGE', AVG(v), SUM(v) / @step_sec) AS v
+  SELECT bucket_sec, series_key, metric_kind, IF(metric_kind = 'GAUGE', AVG(v), SUM(v) / @step_sec) AS v
   FROM points
   GROUP BY bucket_sec, series_key, metric_kind
 )
-SELECT bucket_sec * 1000 AS bucket_ms, SUM(v) AS value, COUNT(*) AS series
+SELECT bucket_sec * 1000 AS bucket_ms, SUM(v) AS value, COUNT(*) AS series, ANY_VALUE(metric_kind) AS metric_kind
 FROM per_series
 GROUP BY bucket_ms
 ORDER BY bucket_ms`.trim();
@@ -119,6 +119,9 @@ export class BigQueryHistorySource implements HistorySource {
   private readonly group: string;
   /** What the last read did to the rows (for logs). */
   lastReport?: GridReport;
+  /** The metric kind the exported rows carry (GAUGE, DELTA, ...): how the recent minutes from
+   * the Monitoring API must be aligned to continue them. */
+  lastMetricKind?: string;
 
   constructor(private readonly options: BigQueryHistoryOptions) {
     if (!PROJECT_ID.test(options.projectId)) throw inputError('bad-bigquery-project', { field: 'history.bigquery.project' }, `expected a Google Cloud project id, got "${options.projectId}"`);
@@ -157,7 +160,7 @@ export class BigQueryHistorySource implements HistorySource {
     if (endMs <= startMs) throw inputError('bigquery-window', { field: 'start/end' }, `expected start before end, got ${start.toISOString()} .. ${query.end.toISOString()}`);
     if (query.signal?.aborted) throw new ShadowscaleError('cancelled', 'cancelled', `${where}: read cancelled`);
 
-    let rows: { bucket_ms: number | string; value: number | null }[];
+    let rows: { bucket_ms: number | string; value: number | null; metric_kind?: string | null }[];
     try {
       [rows] = await this.client.query({
         query: buildHistorySql(this.tableRef, this.groupBy),
@@ -184,6 +187,7 @@ export class BigQueryHistorySource implements HistorySource {
     }
     const { series, report } = toGrid(points, { name, stepMs });
     this.lastReport = report;
+    this.lastMetricKind = rows.find((r) => typeof r.metric_kind === 'string')?.metric_kind ?? undefined;
     return windowOnGrid(series, startMs, endMs);
   }
 }

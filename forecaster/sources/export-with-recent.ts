@@ -7,13 +7,28 @@ import type { HistoryQuery, HistorySource } from '../../automation/ports';
 import type { Series } from '../types';
 import { mergeRecent } from './monitoring';
 
+/** The recent source for the metric kind the export's rows carry (undefined: not known). */
+export type RecentSourceFor = (metricKind: string | undefined) => HistorySource;
+
 export class ExportWithRecentHistorySource implements HistorySource {
+  private readonly recentByKind = new Map<string | undefined, HistorySource>();
+
   constructor(
-    private readonly exported: HistorySource,
-    private readonly recent: HistorySource,
+    private readonly exported: HistorySource & { lastMetricKind?: string },
+    /** One source, or one per metric kind: the Monitoring API aligns a GAUGE by its mean and a
+     * DELTA by its rate, and aligned as a GAUGE a request count read ~60 x the export's rate. */
+    private readonly recent: HistorySource | RecentSourceFor,
     /** How far back the recent source is asked for: the export's usual lag, with a margin. */
     private readonly recentWindowMs: number,
   ) {}
+
+  private recentSource(): HistorySource {
+    if (typeof this.recent !== 'function') return this.recent;
+    const kind = this.exported.lastMetricKind;
+    let source = this.recentByKind.get(kind);
+    if (!source) this.recentByKind.set(kind, (source = this.recent(kind)));
+    return source;
+  }
 
   async read(query: HistoryQuery): Promise<Series> {
     const end = query.end ?? new Date();
@@ -21,11 +36,12 @@ export class ExportWithRecentHistorySource implements HistorySource {
     const lastExported = history.startMs + history.values.length * history.stepMs;
     const start = new Date(Math.min(lastExported, end.getTime() - this.recentWindowMs));
     if (start.getTime() >= end.getTime()) return history;
-    const recent = await this.recent.read({ start, end, stepMs: history.stepMs, signal: query.signal });
+    const recent = await this.recentSource().read({ start, end, stepMs: history.stepMs, signal: query.signal });
     return mergeRecent(history, recent);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.exported.close?.(), this.recent.close?.()]);
+    const recents = typeof this.recent === 'function' ? [...this.recentByKind.values()] : [this.recent];
+    await Promise.all([this.exported.close?.(), ...recents.map((r) => r.close?.())]);
   }
 }

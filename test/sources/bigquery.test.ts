@@ -169,6 +169,14 @@ describe('sources/bigquery: BigQueryHistorySource against the local BigQuery fak
     await assert.rejects(source().read({ start: new Date(START), end: new Date(START + 2 * MIN) }), (e: unknown) => e instanceof ShadowscaleError && e.code === 'non-numeric-metric' && /expected INT64 or DOUBLE points/.test(e.message) && /cpu\/utilization/.test(e.message));
   });
 
+  it('GIVEN rows of a DELTA metric WHEN read THEN the source reports the kind, for the recent minutes to be aligned alike', async () => {
+    fake.setReply({ fields: [...FIELDS, { name: 'metric_kind', type: 'STRING' }], rows: [[START, 2, 3, 'DELTA']] });
+    const s = source();
+    await s.read({ start: new Date(START), end: new Date(START + MIN) });
+    assert.equal(s.lastMetricKind, 'DELTA');
+    assert.match(sentQuery().query, /ANY_VALUE\(metric_kind\) AS metric_kind/);
+  });
+
   it('GIVEN no rows WHEN read THEN it is an input error naming the metric and group', async () => {
     fake.setReply(rowsReply([]));
     await assert.rejects(source().read({ start: new Date(START), end: new Date(START + MIN) }), (e: unknown) => e instanceof ShadowscaleError && e.code === 'empty-series' && /web-primary/.test(e.message) && /cpu\/utilization/.test(e.message));

@@ -35,4 +35,17 @@ describe('BigQuery export topped up with recent Cloud Monitoring minutes', () =>
     const s = await new ExportWithRecentHistorySource(exported, recent, 10 * STEP).read({ end: new Date(T0 + 4 * STEP) });
     assert.deepEqual(Array.from(s.values), [1, 2, 3, 4]);
   });
+
+  it('GIVEN an export whose rows are DELTA WHEN the recent minutes are read THEN the recent source is the one for DELTA (aligned as a GAUGE, a request count read ~60x the export rate)', async () => {
+    const exported = Object.assign(source(T0, [1, 2, 3], []), { lastMetricKind: 'DELTA' });
+    const asked: (string | undefined)[] = [];
+    const recentFor = (kind: string | undefined) => {
+      asked.push(kind);
+      return source(T0 + 3 * STEP, [4], []);
+    };
+    const merged = new ExportWithRecentHistorySource(exported, recentFor, 10 * STEP);
+    await merged.read({ end: new Date(T0 + 4 * STEP) });
+    await merged.read({ end: new Date(T0 + 4 * STEP) });
+    assert.deepEqual(asked, ['DELTA'], 'one recent source per kind, made once');
+  });
 });
