@@ -37,7 +37,11 @@ export class ExportWithRecentHistorySource implements HistorySource {
     const start = new Date(Math.min(lastExported, end.getTime() - this.recentWindowMs));
     if (start.getTime() >= end.getTime()) return history;
     const recent = await this.recentSource().read({ start, end, stepMs: history.stepMs, signal: query.signal });
-    return mergeRecent(history, recent);
+    // The export's newest written step may hold only part of its period (the exporter writes
+    // minute by minute): Monitoring's complete value wins there.
+    let newest = history.values.length - 1;
+    while (newest >= 0 && Number.isNaN(history.values[newest]!)) newest--;
+    return mergeRecent(history, recent, newest >= 0 ? history.startMs + newest * history.stepMs : Infinity);
   }
 
   async close(): Promise<void> {

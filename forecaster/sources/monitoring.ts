@@ -86,9 +86,11 @@ export function classifyMonitoringError(err: unknown, where: string): Shadowscal
 /**
  * `history` with `recent` laid over it: the result spans both; a step keeps history's value
  * unless history has a gap there, so recent points fill the tail the export has not written and
- * append the minutes after it. Both must be on the same grid (same step and phase).
+ * append the minutes after it. From `recentWinsFromMs` on, recent's value wins where it has one
+ * (the export's newest step may hold only part of its period). Both must be on the same grid
+ * (same step and phase).
  */
-export function mergeRecent(history: Series, recent: Series): Series {
+export function mergeRecent(history: Series, recent: Series, recentWinsFromMs = Infinity): Series {
   if (recent.values.length === 0) return { ...history, values: Float64Array.from(history.values) };
   if (history.values.length === 0) return { ...recent, name: history.name, values: Float64Array.from(recent.values) };
   if (history.stepMs !== recent.stepMs || (recent.startMs - history.startMs) % history.stepMs !== 0) {
@@ -103,7 +105,9 @@ export function mergeRecent(history: Series, recent: Series): Series {
   const historyOffset = (history.startMs - startMs) / step;
   for (let i = 0; i < history.values.length; i++) {
     const v = history.values[i]!;
-    if (!Number.isNaN(v)) values[historyOffset + i] = v;
+    const j = historyOffset + i;
+    const recentHasIt = j >= recentOffset && j < recentOffset + recent.values.length && !Number.isNaN(values[j]!);
+    if (!Number.isNaN(v) && !(recentHasIt && history.startMs + i * step >= recentWinsFromMs)) values[j] = v;
   }
   return { name: history.name, startMs, stepMs: step, values };
 }

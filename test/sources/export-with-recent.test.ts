@@ -29,11 +29,11 @@ describe('BigQuery export topped up with recent Cloud Monitoring minutes', () =>
     assert.equal(recentCalls[0].stepMs, STEP);
   });
 
-  it('GIVEN the export has a gap the recent source covers WHEN merged THEN the export keeps its own values and the gap is filled', async () => {
-    const exported = source(T0, [1, Number.NaN, 3], []);
-    const recent = source(T0, [9, 2, 9, 4], []);
-    const s = await new ExportWithRecentHistorySource(exported, recent, 10 * STEP).read({ end: new Date(T0 + 4 * STEP) });
-    assert.deepEqual(Array.from(s.values), [1, 2, 3, 4]);
+  it('GIVEN the export has a gap the recent source covers WHEN merged THEN the export keeps its own values but its newest, and the gap is filled', async () => {
+    const exported = source(T0, [1, Number.NaN, 3, 5], []);
+    const recent = source(T0, [9, 2, 9, 4, 6], []);
+    const s = await new ExportWithRecentHistorySource(exported, recent, 10 * STEP).read({ end: new Date(T0 + 5 * STEP) });
+    assert.deepEqual(Array.from(s.values), [1, 2, 3, 4, 6]);
   });
 
   it('GIVEN an export whose rows are DELTA WHEN the recent minutes are read THEN the recent source is the one for DELTA (aligned as a GAUGE, a request count read ~60x the export rate)', async () => {
@@ -47,5 +47,13 @@ describe('BigQuery export topped up with recent Cloud Monitoring minutes', () =>
     await merged.read({ end: new Date(T0 + 4 * STEP) });
     await merged.read({ end: new Date(T0 + 4 * STEP) });
     assert.deepEqual(asked, ['DELTA'], 'one recent source per kind, made once');
+  });
+
+  it('GIVEN the export\'s newest step holds part of its period WHEN merged THEN Monitoring\'s complete value wins there, and only there', async () => {
+    // 10:02 exported with 2 of its minutes (a DELTA rate of 3 instead of 10).
+    const exported = source(T0, [10, 10, 3, Number.NaN], []);
+    const recent = source(T0 + STEP, [11, 10, 10], []); // 10:01..10:03
+    const s = await new ExportWithRecentHistorySource(exported, recent, 3 * STEP).read({ end: new Date(T0 + 4 * STEP) });
+    assert.deepEqual(Array.from(s.values), [10, 10, 10, 10]);
   });
 });
