@@ -68,17 +68,21 @@ const GROUP_FILTER = {
  * yet (NULL): without them the newest exported minutes were left out.
  */
 export function buildHistorySql(tableRef: string, groupBy: keyof typeof GROUP_FILTER): string {
+  // A point belongs to the step its period ends in, just before end_time: a GAUGE point has no
+  // start (or one equal to its end), and bucketed on end_time it landed a step later than the
+  // Monitoring top-up labels the same period whenever its end fell on a step boundary.
+  const at = 'TIMESTAMP_SUB(point.interval.end_time, INTERVAL 1 MICROSECOND)';
   return `
 WITH points AS (
   SELECT
-    DIV(UNIX_SECONDS(COALESCE(point.interval.start_time, point.interval.end_time)), @step_sec) * @step_sec AS bucket_sec,
+    DIV(UNIX_SECONDS(${at}), @step_sec) * @step_sec AS bucket_sec,
     TO_JSON_STRING(resource.labels) || TO_JSON_STRING(metric.labels) AS series_key,
     metric_kind,
     COALESCE(point.value.double_value, CAST(point.value.int64_value AS FLOAT64)) AS v
   FROM ${tableRef}
   WHERE (_PARTITIONTIME IS NULL OR (_PARTITIONTIME >= TIMESTAMP_TRUNC(@start, DAY) AND _PARTITIONTIME < TIMESTAMP_ADD(@end, INTERVAL 1 DAY)))
-    AND COALESCE(point.interval.start_time, point.interval.end_time) >= @start
-    AND COALESCE(point.interval.start_time, point.interval.end_time) < @end
+    AND ${at} >= @start
+    AND ${at} < @end
     AND metric.type = @metric_type
     AND ${GROUP_FILTER[groupBy]}
 ),

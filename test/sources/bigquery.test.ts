@@ -82,6 +82,10 @@ describe('sources/bigquery: BigQueryHistorySource against the local BigQuery fak
     const { query } = sentQuery();
     for (const value of [nasty, 'evil', 'web', '2024-05-06', '12:00', '60']) assert.ok(!query.includes(value), `SQL contains ${value}`);
     for (const param of ['@metric_type', '@start', '@end', '@group', '@step_sec']) assert.ok(query.includes(param), `SQL lacks ${param}`);
+    // Each point in the step its period ends in (a GAUGE point has no start of its own), as the
+    // Monitoring top-up labels it.
+    assert.match(query, /DIV\(UNIX_SECONDS\(TIMESTAMP_SUB\(point\.interval\.end_time, INTERVAL 1 MICROSECOND\)\), @step_sec\)/);
+    assert.doesNotMatch(query, /start_time/);
     assert.match(query, /_PARTITIONTIME IS NULL OR \(_PARTITIONTIME >= TIMESTAMP_TRUNC\(@start, DAY\)/, 'rows still in the streaming buffer (no partition yet) are read');
     assert.match(query, /_PARTITIONTIME < TIMESTAMP_ADD\(@end/);
     assert.match(query, /FROM `demo-project\.metric_export\.sd_metrics_export_fin`/);
