@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so a fresh clone needs only `npm ci`.
+// Runs the TypeScript sources through tsx, so a fresh clone needs only `npm install`.
 // exitCode, not exit(): a piped stdout must drain before the process ends.
 require('tsx/cjs');
 // `shadowscale replay ... | head` closes the pipe early: that is the reader's choice, not an error.

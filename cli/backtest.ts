@@ -13,6 +13,7 @@ import { renderBacktestReport } from '../automation/render/report';
 import { addHistoryOptions, readHistoryFromFlags, type HistoryFlags } from './history-options';
 import { parseFormat, parsePositiveInt, parseQuantiles } from './forecast';
 import { createProgress } from './progress';
+import { assertWritableReport } from './report-file';
 
 interface BacktestFlags extends HistoryFlags {
   horizon?: string;
@@ -31,6 +32,7 @@ export async function runBacktest(flags: BacktestFlags, out: NodeJS.WritableStre
   const quantiles = parseQuantiles(flags.quantiles ?? '0.5,0.9,0.95,0.99');
   const format = parseFormat(flags.format);
   const models = flags.models ? flags.models.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  if (flags.report) assertWritableReport(flags.report);
   const { series } = await readHistoryFromFlags(flags);
   // Progress only for a person at a terminal, and never mixed into JSON on stdout.
   let progress: ReturnType<typeof createProgress> | undefined;

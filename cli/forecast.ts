@@ -95,7 +95,7 @@ export function forecastCommand(): Command {
     .requiredOption('--horizon <n>', 'steps to forecast')
     .option('--at <k>', 'forecast from row K of the regular grid, using rows before K only (default: the end)')
     .option('--quantiles <list>', 'quantile levels, comma separated', '0.5,0.9,0.95,0.99')
-    .option('--model <kind>', `use this model instead of selecting one (${MODEL_KINDS.join(', ')}; ensemble = the mean of the best three)`)
+    .option('--model <kind>', `use this model instead of selecting one, whatever --models says (${MODEL_KINDS.join(', ')}; ensemble = the mean of the best three)`)
     .option('--models <list>', `candidates to select from, comma separated (default: ${DEFAULT_MODELS.join(', ')}; prophet is opt-in)`)
     .option('--format <fmt>', 'json or table (default: table at a terminal, json otherwise)')
     .action(async (flags: ForecastFlags) => runForecast(flags));

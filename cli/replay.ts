@@ -10,14 +10,14 @@
  * targets the controller asked for at that step, decided from earlier rows only), then
  * {"summary": {...}}.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../automation/duration';
 import { inputError } from '../automation/errors';
 import type { ReplayResult } from '../automation/replay-types';
 import { renderReplayReport } from '../automation/render/report';
 import { createProgress } from './progress';
+import { assertWritableReport } from './report-file';
 import type { Series } from '../forecaster/types';
 import { CONTROLLER_NAMES, type ControllerName } from '../automation/sim/controllers';
 import { replay, type ReplayOptions } from '../automation/sim/replay';
@@ -73,11 +73,6 @@ export function parseReplayFlags(flags: ReplayFlags): ReplayOptions {
   return opts;
 }
 
-function assertWritableReport(file: string): void {
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw inputError('input.flag', { field: '--report' }, `expected a file in an existing folder, got "${file}" (no folder ${dir})`);
-}
-
 export function jsonlLines(result: ReplayResult): string[] {
   const lines = result.steps.map((s) => JSON.stringify({ t: s.t, demand: Number.isFinite(s.demand) ? s.demand : null, running: s.running, suspended: s.suspended, stopped: s.stopped }));
   lines.push(JSON.stringify({ summary: result.summary }));
@@ -94,6 +89,7 @@ export function summaryTable(result: ReplayResult): string {
     ['oracle cost', s.oracleCost.toFixed(1)],
     ['cost / oracle', s.costVsOracle.toFixed(3)],
     ['short steps', String(s.shortSteps)],
+    ['gap steps (no demand; their cost apart)', `${s['gapSteps'] ?? 0} (${Number(s['gapCost'] ?? 0).toFixed(1)})`],
     ['mean running VMs', String(s.meanRunning)],
     ['decisions', String(s.decisions)],
   ];

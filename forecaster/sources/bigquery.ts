@@ -8,8 +8,8 @@
  * One query returns one value per step for one instance group (by the `instance_group` system
  * label the exporter keeps when it groups by `metadata.system_labels.instance_group`) or one
  * backend service (the `backend_target_name` resource label of load-balancer metrics):
- * - points are bucketed by their interval start (end when there is none) on a grid of whole
- *   steps since the epoch;
+ * - points are bucketed by the step their period ends in (just before end_time) on a grid of
+ *   whole steps since the epoch;
  * - within a bucket, each time series is reduced by its kind: GAUGE points are averaged (a
  *   level, e.g. one VM's CPU utilization), DELTA points are summed and divided by the step
  *   (a rate per second, e.g. requests/s);

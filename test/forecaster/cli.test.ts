@@ -64,6 +64,10 @@ describe('cli forecast / backtest', () => {
     await assert.rejects(runBacktest({ ...flags(), horizon: '3', origins: '2', quantiles: '0,0.5' }, sink()), /--quantiles: expected levels strictly between 0 and 1, got "0"/);
   });
 
+  it('GIVEN a --report in a folder that does not exist WHEN backtesting THEN an input error names --report before the backtest runs (it failed with exit 1 after it)', async () => {
+    await assert.rejects(runBacktest({ ...flags(), horizon: '3', origins: '2', report: '/no-such-folder/r.html' }, sink()), /--report: expected a file in an existing folder/);
+  });
+
   it('GIVEN a valid history WHEN backtesting as JSON THEN each origin has N actuals and the scores name the selected model', async () => {
     const out = sink();
     await runBacktest({ ...flags(), horizon: '4', origins: '3', quantiles: '0.5,0.95' }, out);
