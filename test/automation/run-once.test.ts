@@ -6,6 +6,11 @@ import { FakeDeployer } from '../fakes/fake-deployer';
 import { planFn } from '../../automation/modes/wiring';
 import { CollectingSink, MemoryRecords, NOW, fixedClock, flatForecast, generation, historyEndingAt, shadowscaleConfig, stubPlanner, workloadConfig, workloadPlan } from './helpers';
 
+/** A workload observed with one active primary `${workload}-g1` running `running` VMs in `placementId`. */
+function primaryStatus(workload: string, running: number, placementId: string): FleetState['workloads'][number] {
+  return { workload, generations: [{ name: `${workload}-g1`, role: 'primary', state: 'active', placementId, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] };
+}
+
 function context(overrides: Partial<RunContext> = {}): RunContext & { deployer: FakeDeployer; records: MemoryRecords; sink: CollectingSink } {
   const clock = fixedClock();
   return {
@@ -305,8 +310,8 @@ describe('runOnce: total guardrails across the whole fleet', () => {
 
   it('GIVEN a plan that caps a generation running 40 VMs at maxReplicas 30 WHEN totals are re-checked THEN it counts 30 and a higher-priority growth into the freed room passes', () => {
     const config = prioritised(90);
-    const status = (workload: string, running: number) => ({ workload, generations: [{ name: `${workload}-g1`, role: 'primary' as const, state: 'active' as const, placementId: config.workloads[0].placements[0].id, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
-    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [status('api', 50), status('worker', 40)] };
+    const at = config.workloads[0].placements[0].id;
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [primaryStatus('api', 50, at), primaryStatus('worker', 40, at)] };
     // api (priority 3) grows from 50 to 60; worker (priority 1) keeps a floor of 30 and is capped there.
     const plans = [
       workloadPlan('api', [generation('api-g1', { running: 60, minReplicas: 60, maxReplicas: 80 })]),
@@ -321,8 +326,8 @@ describe('runOnce: total guardrails across the whole fleet', () => {
 
   it('GIVEN the same cap but the lower-priority plan lowers only its floor WHEN totals are re-checked THEN its 40 running VMs still count and the growth is refused', () => {
     const config = prioritised(90);
-    const status = (workload: string, running: number) => ({ workload, generations: [{ name: `${workload}-g1`, role: 'primary' as const, state: 'active' as const, placementId: config.workloads[0].placements[0].id, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
-    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [status('api', 50), status('worker', 40)] };
+    const at = config.workloads[0].placements[0].id;
+    const state: FleetState = { observedAt: NOW.toISOString(), workloads: [primaryStatus('api', 50, at), primaryStatus('worker', 40, at)] };
     const plans = [
       workloadPlan('api', [generation('api-g1', { running: 60, minReplicas: 60, maxReplicas: 80 })]),
       workloadPlan('worker', [generation('worker-g1', { running: 30, minReplicas: 30, maxReplicas: 50 })]),
@@ -361,7 +366,7 @@ describe('runOnce: total guardrails across the whole fleet', () => {
 
 describe('total caps across job shards', () => {
   const three = (maxVms: number) => shadowscaleConfig(['api', 'batch', 'web'], { totalGuardrails: { maxVms, maxSpendPerHour: 500 } });
-  const holding = (config: ReturnType<typeof three>, name: string, running: number): FleetState['workloads'][number] => ({ workload: name, generations: [{ name: `${name}-g1`, role: 'primary', state: 'active', placementId: config.workloads.find((w) => w.name === name)!.placements[0].id, running, suspended: 0, stopped: 0, weight: 1000, healthy: true, since: NOW.toISOString() }] });
+  const holding = (config: ReturnType<typeof three>, name: string, running: number) => primaryStatus(name, running, config.workloads.find((w) => w.name === name)!.placements[0].id);
 
   it('GIVEN other shards holding the whole 40-VM cap WHEN the shard of one workload of three plans THEN it still gets its third (13 VMs) rather than nothing, tick after tick', () => {
     const config = three(40);
