@@ -250,24 +250,26 @@ export function plannedUsage(plan: WorkloadPlan, status: WorkloadStatus | undefi
  */
 export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group: ReadonlySet<string>, owned?: ReadonlySet<string>): ShadowscaleConfig['totalGuardrails'] {
   const shard = shardCaps(config, state, owned);
-  let vms = 0;
-  let spend = 0;
-  let minVms = 0;
-  let minSpend = 0;
-  for (const w of config.workloads) {
-    if (group.has(w.name)) {
-      minVms += 1;
-      minSpend += w.placements[0]?.pricePerHour ?? 0;
-    } else if (!owned || owned.has(w.name)) {
-      const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
-      vms += used.vms;
-      spend += used.spendPerHour;
-    }
-  }
+  const held = observedTotal(config, state, (name) => !group.has(name) && (!owned || owned.has(name)));
+  const members = config.workloads.filter((w) => group.has(w.name));
+  const minSpend = members.reduce((sum, w) => sum + (w.placements[0]?.pricePerHour ?? 0), 0);
   return {
-    maxVms: Math.max(minVms, shard.maxVms - vms),
-    maxSpendPerHour: Math.max(minSpend, shard.maxSpendPerHour - spend),
+    maxVms: Math.max(members.length, shard.maxVms - held.vms),
+    maxSpendPerHour: Math.max(minSpend, shard.maxSpendPerHour - held.spendPerHour),
   };
+}
+
+/** The observed usage of the configured workloads `which` accepts, summed. */
+function observedTotal(config: ShadowscaleConfig, state: FleetState, which: (name: string) => boolean): Usage {
+  let vms = 0;
+  let spendPerHour = 0;
+  for (const w of config.workloads) {
+    if (!which(w.name)) continue;
+    const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
+    vms += used.vms;
+    spendPerHour += used.spendPerHour;
+  }
+  return { vms, spendPerHour };
 }
 
 /**
@@ -277,18 +279,11 @@ export function capsForGroup(config: ShadowscaleConfig, state: FleetState, group
 export function shardCaps(config: ShadowscaleConfig, state: FleetState, owned?: ReadonlySet<string>): ShadowscaleConfig['totalGuardrails'] {
   const { maxVms, maxSpendPerHour } = config.totalGuardrails;
   if (!owned || config.workloads.every((w) => owned.has(w.name))) return { maxVms, maxSpendPerHour };
-  let vms = 0;
-  let spend = 0;
-  for (const w of config.workloads) {
-    if (owned.has(w.name)) continue;
-    const used = observedUsage(w, state.workloads.find((s) => s.workload === w.name));
-    vms += used.vms;
-    spend += used.spendPerHour;
-  }
+  const others = observedTotal(config, state, (name) => !owned.has(name));
   const share = config.workloads.filter((w) => owned.has(w.name)).length / config.workloads.length;
   return {
-    maxVms: Math.max(Math.floor(maxVms * share), maxVms - vms),
-    maxSpendPerHour: Math.max(maxSpendPerHour * share, maxSpendPerHour - spend),
+    maxVms: Math.max(Math.floor(maxVms * share), maxVms - others.vms),
+    maxSpendPerHour: Math.max(maxSpendPerHour * share, maxSpendPerHour - others.spendPerHour),
   };
 }
 
